@@ -8,6 +8,7 @@
 (0.9999, 0.0007)
 """
 
+from functional_micrograd import nn
 from functional_micrograd.autodiff import (
     Gradients,
     backward,
@@ -47,6 +48,7 @@ __all__ = [
     "log",
     "mul",
     "neg",
+    "nn",
     "pow",
     "relu",
     "sigmoid",
