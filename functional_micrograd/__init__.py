@@ -8,7 +8,7 @@
 (0.9999, 0.0007)
 """
 
-from functional_micrograd import nn
+from functional_micrograd import datasets, nn, rng
 from functional_micrograd.autodiff import (
     Gradients,
     backward,
@@ -42,6 +42,7 @@ __all__ = [
     "__version__",
     "add",
     "backward",
+    "datasets",
     "div",
     "exp",
     "grad",
@@ -51,6 +52,7 @@ __all__ = [
     "nn",
     "pow",
     "relu",
+    "rng",
     "sigmoid",
     "sub",
     "sum_values",
