@@ -8,7 +8,7 @@
 (0.9999, 0.0007)
 """
 
-from functional_micrograd import datasets, nn, rng
+from functional_micrograd import datasets, losses, nn, optim, rng, training
 from functional_micrograd.autodiff import (
     Gradients,
     backward,
@@ -16,6 +16,7 @@ from functional_micrograd.autodiff import (
     topological_order,
     value_and_grad,
 )
+from functional_micrograd.training import TrainingDiverged, train
 from functional_micrograd.value import (
     Edge,
     Value,
@@ -38,6 +39,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Edge",
     "Gradients",
+    "TrainingDiverged",
     "Value",
     "__version__",
     "add",
@@ -47,9 +49,11 @@ __all__ = [
     "exp",
     "grad",
     "log",
+    "losses",
     "mul",
     "neg",
     "nn",
+    "optim",
     "pow",
     "relu",
     "rng",
@@ -58,5 +62,7 @@ __all__ = [
     "sum_values",
     "tanh",
     "topological_order",
+    "train",
+    "training",
     "value_and_grad",
 ]

@@ -1,0 +1,280 @@
+"""Optimizers as records of two pure functions: ``init`` and ``update``.
+
+An :class:`Optimizer` holds its ``learning_rate`` (a number, or a function of
+the number of updates done so far) and two functions::
+
+    opt_state = optimizer.init(model)
+    model, opt_state = optimizer.update(model, gradients, opt_state)
+
+Everything that changes from one update to the next travels in the returned
+state (a named record: :class:`SGDState`, :class:`MomentumState`,
+:class:`AdamState`); the model and state passed in are never changed.
+Per-parameter numbers are kept in ``PVector``\\ s indexed like
+``nn.parameters(model)``, because a parameter's position is what stays the
+same from one model to the next (its Value, and so its id, is new each time).
+
+>>> from functional_micrograd import nn
+>>> from functional_micrograd.autodiff import backward
+>>> model = nn.with_parameters(nn.neuron(1, activation="linear"), [3.0, 0.0])
+>>> opt = adam(learning_rate=0.1)
+>>> state = opt.init(model)
+>>> loss = model([1.0]) ** 2
+>>> new_model, new_state = opt.update(model, backward(loss), state)
+>>> round(new_model.w[0].data, 4), new_state.count, state.count
+(2.9, 1, 0)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from pyrsistent import PClass, PVector, field, pvector
+
+from functional_micrograd.autodiff import Gradients
+from functional_micrograd.nn import (
+    Layer,
+    Model,
+    Neuron,
+    _check_model,
+    apply_gradients,
+    parameters,
+    with_parameters,
+)
+
+__all__ = [
+    "AdamState",
+    "LearningRate",
+    "MomentumState",
+    "Optimizer",
+    "SGDState",
+    "adam",
+    "learning_rate_at",
+    "momentum",
+    "sgd",
+]
+
+LearningRate = float | Callable[[int], float]
+"""A fixed rate, or a schedule: a function of the number of updates done so far."""
+
+OptState = Any
+
+
+def _architecture(model: Model) -> tuple[Any, ...]:
+    """What a state must match: the model's kind and the width of every part."""
+    if isinstance(model, Neuron):
+        return ("Neuron", len(model.w))
+    if isinstance(model, Layer):
+        return ("Layer", len(model.neurons[0].w), len(model.neurons))
+    return ("MLP", len(model.layers[0].neurons[0].w), *(len(r.neurons) for r in model.layers))
+
+
+class SGDState(PClass):
+    """Plain gradient descent keeps only the number of updates done."""
+
+    count = field(type=int, mandatory=True)
+    architecture = field(type=tuple, mandatory=True)
+
+
+class MomentumState(PClass):
+    """The update count and one velocity per parameter."""
+
+    count = field(type=int, mandatory=True)
+    architecture = field(type=tuple, mandatory=True)
+    velocity = field(type=PVector, mandatory=True)
+
+
+class AdamState(PClass):
+    """The update count and Adam's two running averages per parameter."""
+
+    count = field(type=int, mandatory=True)
+    architecture = field(type=tuple, mandatory=True)
+    m = field(type=PVector, mandatory=True)
+    v = field(type=PVector, mandatory=True)
+
+
+class Optimizer(PClass):
+    """A named pair of pure functions, ``init(model)`` and ``update(model, g, state)``."""
+
+    name = field(type=str, mandatory=True)
+    learning_rate: Any = field(mandatory=True)
+    init: Callable[[Model], OptState] = field(mandatory=True)
+    update: Callable[[Model, Gradients, OptState], tuple[Model, OptState]] = field(mandatory=True)
+
+    def __repr__(self) -> str:
+        return f"Optimizer({self.name!r}, learning_rate={self.learning_rate!r})"
+
+
+# -- checks -------------------------------------------------------------------
+
+
+def _check_rate(where: str, learning_rate: object) -> LearningRate:
+    if callable(learning_rate):
+        return learning_rate
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)):
+        raise TypeError(
+            f"{where}: expected learning_rate to be a number or a function of the step, "
+            f"got {learning_rate!r}"
+        )
+    if not (math.isfinite(learning_rate) and learning_rate >= 0):
+        raise ValueError(
+            f"{where}: expected learning_rate to be a finite number >= 0, got {learning_rate!r}"
+        )
+    return float(learning_rate)
+
+
+def _check_fraction(where: str, name: str, x: object) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0.0 <= x < 1.0:
+        raise ValueError(f"{where}: expected {name} in [0, 1), got {x!r}")
+    return float(x)
+
+
+def learning_rate_at(learning_rate: LearningRate, count: int) -> float:
+    """The rate to use for update number ``count`` (0-based), checked.
+
+    >>> learning_rate_at(0.5, 3), learning_rate_at(lambda k: 1.0 / (k + 1), 3)
+    (0.5, 0.25)
+    """
+    rate = learning_rate(count) if callable(learning_rate) else learning_rate
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)):
+        raise TypeError(f"learning rate: the schedule gave {rate!r} at step {count}, not a number")
+    if not (math.isfinite(rate) and rate >= 0):
+        raise ValueError(
+            f"learning rate: expected a finite number >= 0 at step {count}, got {rate!r}"
+        )
+    return float(rate)
+
+
+def _check_update(where: str, model: object, gradients: object, state: object, kind: type) -> None:
+    checked = _check_model(where, model)
+    if not isinstance(gradients, Gradients):
+        raise TypeError(f"{where}: expected Gradients (from backward), got {gradients!r}")
+    if not isinstance(state, kind):
+        raise ValueError(
+            f"{where}: expected a {kind.__name__} from this optimizer's init, "
+            f"got {type(state).__name__}"
+        )
+    shape = state.architecture  # type: ignore[attr-defined]
+    if shape != _architecture(checked):
+        raise ValueError(
+            f"{where}: this state belongs to a model shaped {shape}, "
+            f"not to this one, shaped {_architecture(checked)}"
+        )
+
+
+def _step(model: Model, deltas: list[float]) -> Model:
+    """Subtract each delta from its parameter; non-finite results raise OverflowError."""
+    new = []
+    for p, delta in zip(parameters(model), deltas):
+        data = p.data - delta
+        if not math.isfinite(data):
+            raise OverflowError(f"optimizer: parameter {p.label or p.id} would become {data!r}")
+        new.append(data)
+    return with_parameters(model, new)
+
+
+# -- the optimizers -------------------------------------------------------------
+
+
+def sgd(learning_rate: LearningRate) -> Optimizer:
+    """Gradient descent: ``p - rate * g[p]``, exactly ``nn.apply_gradients``.
+
+    >>> from functional_micrograd import nn
+    >>> from functional_micrograd.autodiff import backward
+    >>> model = nn.with_parameters(nn.neuron(1, activation="linear"), [1.0, 0.0])
+    >>> opt = sgd(0.5)
+    >>> new, state = opt.update(model, backward(model([2.0])), opt.init(model))
+    >>> [p.data for p in nn.parameters(new)], state.count
+    ([0.0, -0.5], 1)
+    """
+    rate = _check_rate("sgd", learning_rate)
+
+    def init(model: Model) -> SGDState:
+        _check_model("sgd.init", model)
+        return SGDState(count=0, architecture=_architecture(model))
+
+    def update(model: Model, gradients: Gradients, state: SGDState) -> tuple[Model, SGDState]:
+        _check_update("sgd.update", model, gradients, state, SGDState)
+        lr = learning_rate_at(rate, state.count)
+        return apply_gradients(model, gradients, lr), state.set(count=state.count + 1)
+
+    return Optimizer(name="sgd", learning_rate=rate, init=init, update=update)
+
+
+def momentum(learning_rate: LearningRate, beta: float = 0.9) -> Optimizer:
+    """Gradient descent with momentum: ``v = beta * v + g``, then ``p - rate * v``.
+
+    >>> from functional_micrograd import nn
+    >>> from functional_micrograd.autodiff import backward
+    >>> model = nn.with_parameters(nn.neuron(1, activation="linear"), [1.0, 0.0])
+    >>> opt = momentum(0.1, beta=0.5)
+    >>> state = opt.init(model)
+    >>> model, state = opt.update(model, backward(model([1.0])), state)
+    >>> model, state = opt.update(model, backward(model([1.0])), state)
+    >>> list(state.velocity), round(model.w[0].data, 4)
+    ([1.5, 1.5], 0.75)
+    """
+    rate = _check_rate("momentum", learning_rate)
+    decay = _check_fraction("momentum", "beta", beta)
+
+    def init(model: Model) -> MomentumState:
+        _check_model("momentum.init", model)
+        zeros = pvector([0.0] * len(parameters(model)))
+        return MomentumState(count=0, architecture=_architecture(model), velocity=zeros)
+
+    def update(
+        model: Model, gradients: Gradients, state: MomentumState
+    ) -> tuple[Model, MomentumState]:
+        _check_update("momentum.update", model, gradients, state, MomentumState)
+        lr = learning_rate_at(rate, state.count)
+        grads = [gradients[p] for p in parameters(model)]
+        velocity = [decay * v + g for v, g in zip(state.velocity, grads)]
+        new_model = _step(model, [lr * v for v in velocity])
+        return new_model, state.set(count=state.count + 1, velocity=pvector(velocity))
+
+    return Optimizer(name="momentum", learning_rate=rate, init=init, update=update)
+
+
+def adam(
+    learning_rate: LearningRate = 0.01, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
+) -> Optimizer:
+    """Adam: running averages of the gradient and its square, bias-corrected.
+
+    ``m = b1*m + (1-b1)*g``, ``v = b2*v + (1-b2)*g**2``, then with
+    ``t = count + 1``: ``p - rate * m_hat / (sqrt(v_hat) + eps)`` where
+    ``m_hat = m / (1 - b1**t)`` and ``v_hat = v / (1 - b2**t)``.
+
+    >>> adam().learning_rate, adam(0.1).name
+    (0.01, 'adam')
+    """
+    rate = _check_rate("adam", learning_rate)
+    beta1 = _check_fraction("adam", "b1", b1)
+    beta2 = _check_fraction("adam", "b2", b2)
+    if (
+        isinstance(eps, bool)
+        or not isinstance(eps, (int, float))
+        or not (math.isfinite(eps) and eps > 0)
+    ):
+        raise ValueError(f"adam: expected eps to be a finite number > 0, got {eps!r}")
+    epsilon = float(eps)
+
+    def init(model: Model) -> AdamState:
+        _check_model("adam.init", model)
+        zeros = pvector([0.0] * len(parameters(model)))
+        return AdamState(count=0, architecture=_architecture(model), m=zeros, v=zeros)
+
+    def update(model: Model, gradients: Gradients, state: AdamState) -> tuple[Model, AdamState]:
+        _check_update("adam.update", model, gradients, state, AdamState)
+        lr = learning_rate_at(rate, state.count)
+        t = state.count + 1
+        grads = [gradients[p] for p in parameters(model)]
+        m = [beta1 * mi + (1.0 - beta1) * g for mi, g in zip(state.m, grads)]
+        v = [beta2 * vi + (1.0 - beta2) * g * g for vi, g in zip(state.v, grads)]
+        m_scale = 1.0 / (1.0 - beta1**t)
+        v_scale = 1.0 / (1.0 - beta2**t)
+        deltas = [lr * (mi * m_scale) / (math.sqrt(vi * v_scale) + epsilon) for mi, vi in zip(m, v)]
+        new_model = _step(model, deltas)
+        return new_model, state.set(count=t, m=pvector(m), v=pvector(v))
+
+    return Optimizer(name="adam", learning_rate=rate, init=init, update=update)
