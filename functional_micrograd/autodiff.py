@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -77,6 +78,26 @@ def _check_value(where: str, v: object) -> Value:
     return v
 
 
+def _post_order(output: Value) -> list[Value]:
+    """Iterative depth-first search: every node placed after all of its inputs."""
+    seen = {output.id}
+    order: list[Value] = []
+    # Each entry is a node and an iterator over the inputs still to visit.
+    stack = [(output, iter(output.inputs))]
+    push, pop, place, mark = stack.append, stack.pop, order.append, seen.add
+    while stack:
+        node, inputs = stack[-1]
+        for parent in inputs:
+            if parent.id not in seen:
+                mark(parent.id)
+                push((parent, iter(parent.inputs)))
+                break
+        else:  # every input is placed: place the node
+            pop()
+            place(node)
+    return order
+
+
 def topological_order(output: Value) -> tuple[Value, ...]:
     """Every node reachable from ``output``, each once, parents before children.
 
@@ -89,25 +110,10 @@ def topological_order(output: Value) -> tuple[Value, ...]:
     >>> [v.label or v.op for v in topological_order(b * 2)]
     ['a', '+', '', '*']
     """
-    _check_value("topological_order", output)
-    order: list[Value] = []
-    done: set[int] = set()
-    # (node, True) marks a node whose inputs have all been placed already.
-    stack: list[tuple[Value, bool]] = [(output, False)]
-    pop, push, place, mark = stack.pop, stack.append, order.append, done.add
-    while stack:
-        node, inputs_placed = pop()
-        if inputs_placed:
-            place(node)
-            continue
-        if node.id in done:
-            continue
-        mark(node.id)
-        push((node, True))
-        for parent in reversed(node.inputs):  # so the first input is placed first
-            if parent.id not in done:
-                push((parent, False))
-    return tuple(order)
+    return tuple(_post_order(_check_value("topological_order", output)))
+
+
+_node_id = operator.attrgetter("id")
 
 
 def backward(output: Value) -> Gradients:
@@ -116,6 +122,8 @@ def backward(output: Value) -> Gradients:
     Visits the nodes in reverse topological order; each node passes its
     gradient to its inputs, multiplied by the local derivative stored on the
     edge, and contributions from several paths add up. No Value is changed.
+    Nodes whose gradient is exactly 0.0 are left out of the table (reading
+    one gives 0.0 all the same).
 
     >>> from functional_micrograd.value import Value
     >>> a = Value(-4.0)
@@ -124,18 +132,18 @@ def backward(output: Value) -> Gradients:
     >>> backward(c)[a]
     4.0
     """
-    _check_value("backward", output)
-    order = topological_order(output)
-    grads = dict.fromkeys([node.id for node in order], 0.0)
+    order = _post_order(_check_value("backward", output))
+    grads = dict.fromkeys(map(_node_id, order), 0.0)
     grads[output.id] = 1.0
     for node in reversed(order):
         g = grads[node.id]
         if g:  # a zero gradient contributes nothing
             for parent, local in zip(node.inputs, node.local_grads):
                 grads[parent.id] += g * local
-    if not math.isfinite(sum(grads.values())):
-        _raise_if_not_finite(grads)
-    return Gradients(table=pmap(grads))
+    table = {node_id: g for node_id, g in grads.items() if g}
+    if not math.isfinite(sum(table.values())):
+        _raise_if_not_finite(table)
+    return Gradients(table=pmap(table))
 
 
 def _raise_if_not_finite(grads: dict[int, float]) -> None:

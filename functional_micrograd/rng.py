@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pyrsistent import PClass, field
 
@@ -79,9 +79,20 @@ def _unit(bits: int) -> float:
     return (bits >> 11) * 2.0**-53
 
 
-def _check_bounds(where: str, low: float, high: float) -> None:
-    if not (math.isfinite(low) and math.isfinite(high) and low <= high):
-        raise ValueError(f"{where}: expected finite low <= high, got low={low!r}, high={high!r}")
+def _check_number(where: str, name: str, x: object) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise TypeError(f"{where}: expected {name} to be a number, got {x!r} ({type(x).__name__})")
+    return float(x)
+
+
+def _check_bounds(where: str, low: object, high: object) -> tuple[float, float]:
+    lo, hi = _check_number(where, "low", low), _check_number(where, "high", high)
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi and math.isfinite(hi - lo)):
+        raise ValueError(
+            f"{where}: expected finite low <= high a finite distance apart, "
+            f"got low={low!r}, high={high!r}"
+        )
+    return lo, hi
 
 
 def uniforms(
@@ -96,12 +107,14 @@ def uniforms(
     _check_rng("uniforms", rng)
     if _check_int("uniforms", "n", n) < 0:
         raise ValueError(f"uniforms: expected n >= 0, got {n}")
-    _check_bounds("uniforms", low, high)
+    low, high = _check_bounds("uniforms", low, high)
+    # Rounding can carry low + (high - low) * u up to high itself; keep below it.
+    top = math.nextafter(high, -math.inf) if low < high else low
     state = rng.state
     out = []
     for _ in range(n):
         bits, state = _next(state)
-        out.append(low + (high - low) * _unit(bits))
+        out.append(min(low + (high - low) * _unit(bits), top))
     return tuple(out), Rng(state=state)
 
 
@@ -121,6 +134,7 @@ def normals(rng: Rng, n: int, mean: float = 0.0, std: float = 1.0) -> tuple[tupl
     _check_rng("normals", rng)
     if _check_int("normals", "n", n) < 0:
         raise ValueError(f"normals: expected n >= 0, got {n}")
+    mean, std = _check_number("normals", "mean", mean), _check_number("normals", "std", std)
     if not (math.isfinite(mean) and math.isfinite(std) and std >= 0.0):
         raise ValueError(f"normals: expected finite mean and std >= 0, got {mean!r}, {std!r}")
     state = rng.state
@@ -149,6 +163,12 @@ def _below(state: int, n: int) -> tuple[int, int]:
             return bits % n, state
 
 
+def _check_items(where: str, items: object) -> list[Any]:
+    if not isinstance(items, Sequence):
+        raise TypeError(f"{where}: expected a sequence of items, got {items!r}")
+    return list(items)
+
+
 def permutation(rng: Rng, items: Sequence[T]) -> tuple[tuple[T, ...], Rng]:
     """The items in a random order (Fisher-Yates), and the next state.
 
@@ -157,7 +177,7 @@ def permutation(rng: Rng, items: Sequence[T]) -> tuple[tuple[T, ...], Rng]:
     [0, 1, 2, 3, 4]
     """
     _check_rng("permutation", rng)
-    out = list(items)
+    out = _check_items("permutation", items)
     state = rng.state
     for i in range(len(out) - 1, 0, -1):
         j, state = _below(state, i + 1)
@@ -173,7 +193,7 @@ def sample(rng: Rng, items: Sequence[T], k: int) -> tuple[tuple[T, ...], Rng]:
     (3, 3)
     """
     _check_rng("sample", rng)
-    pool = list(items)
+    pool = _check_items("sample", items)
     if _check_int("sample", "k", k) < 0 or k > len(pool):
         raise ValueError(f"sample: expected 0 <= k <= {len(pool)}, got {k}")
     state = rng.state
