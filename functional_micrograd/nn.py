@@ -542,8 +542,22 @@ def _parse(text: str) -> object:
             raise ValueError(f"from_json: duplicate keys in an object: {sorted(keys)}")
         return dict(pairs)
 
+    def whole_number(digits: str) -> int:
+        # No float has over 309 integer digits; int() itself refuses very long
+        # digit strings with a message about interpreter limits.
+        if len(digits) > 400:
+            raise ValueError(
+                f"from_json: an integer of {len(digits)} digits is too large to be a float"
+            )
+        return int(digits)
+
     try:
-        return json.loads(text, parse_constant=no_constants, object_pairs_hook=no_duplicates)
+        return json.loads(
+            text,
+            parse_constant=no_constants,
+            parse_int=whole_number,
+            object_pairs_hook=no_duplicates,
+        )
     except RecursionError:
         raise ValueError("from_json: the text is nested too deeply to be a model") from None
     except json.JSONDecodeError as error:

@@ -1,0 +1,1004 @@
+"""Tests for functional_micrograd.nn: Neuron, Layer and MLP records.
+
+The oracle for forward passes and gradients is micrograd 0.1.0 itself: the
+same architecture with the same numbers copied into its parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from micrograd import engine as mg_engine
+from micrograd import nn as mg_nn
+from pyrsistent import PClass
+
+import functional_micrograd as fm
+from functional_micrograd.nn import MLP, Layer, Neuron
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Plain floats of every size and sign, with the awkward ones drawn often.
+awkward = st.sampled_from(
+    [0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, 1e-300, 1.7976931348623157e308, -1e308]
+)
+any_float = st.one_of(awkward, st.floats(allow_nan=False, allow_infinity=False))
+small_float = st.floats(min_value=-10.0, max_value=10.0, allow_nan=False)
+activations = st.sampled_from(fm.nn.ACTIVATIONS)
+
+
+def hexes(model: fm.nn.Model) -> list[str]:
+    return [p.data.hex() for p in fm.nn.parameters(model)]
+
+
+def datas(model: fm.nn.Model) -> list[float]:
+    return [p.data for p in fm.nn.parameters(model)]
+
+
+def outputs(out: fm.Value | tuple[fm.Value, ...]) -> list[float]:
+    return [out.data] if isinstance(out, fm.Value) else [o.data for o in out]
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+# -- micrograd as the oracle --------------------------------------------------------
+
+
+def micrograd_twin(model: fm.nn.Model) -> Any:
+    """The same model in micrograd 0.1.0, holding the same numbers."""
+    state = random.getstate()  # micrograd draws its init from the global random
+    try:
+        if isinstance(model, Neuron):
+            assert model.activation in ("relu", "linear")
+            twin: Any = mg_nn.Neuron(len(model.w), nonlin=model.activation == "relu")
+        elif isinstance(model, Layer):
+            kind = model.neurons[0].activation
+            assert kind in ("relu", "linear")
+            twin = mg_nn.Layer(len(model.neurons[0].w), len(model.neurons), nonlin=kind == "relu")
+        else:
+            hidden = {n.activation for row in model.layers[:-1] for n in row.neurons}
+            assert hidden <= {"relu"}
+            twin = mg_nn.MLP(
+                len(model.layers[0].neurons[0].w), [len(r.neurons) for r in model.layers]
+            )
+    finally:
+        random.setstate(state)
+    twin_params = twin.parameters()
+    assert len(twin_params) == fm.nn.parameter_count(model)
+    for q, p in zip(twin_params, fm.nn.parameters(model)):
+        q.data = p.data
+    return twin
+
+
+def mg_outputs(out: Any) -> list[float]:
+    return [o.data for o in out] if isinstance(out, list) else [out.data]
+
+
+def squares_loss(model: Callable[[Any], Any], xs: Sequence[Sequence[float]]) -> Any:
+    """Sum of squared outputs over several inputs, written once for both libraries."""
+    total: Any = 0
+    for x in xs:
+        out = model(list(x))
+        for o in out if isinstance(out, (list, tuple)) else [out]:
+            total = total + o * o
+    return total
+
+
+def max_margin_loss(
+    model: Callable[[Any], Any],
+    params: Sequence[Any],
+    value: Callable[[float], Any],
+    xs: Sequence[Sequence[float]],
+    ys: Sequence[float],
+) -> Any:
+    """The loss of micrograd's demo notebook, written once for both libraries."""
+    inputs = [list(map(value, row)) for row in xs]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * score).relu() for yi, score in zip(ys, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = 1e-4 * sum(p * p for p in params)
+    return data_loss + reg_loss
+
+
+POINTS = [(0.5, -0.25), (-1.2, 0.8), (1.9, 0.3), (-0.4, -1.1), (0.1, 1.5), (1.0, -0.7)]
+LABELS = [1.0, -1.0, 1.0, -1.0, 1.0, -1.0]
+
+
+# -- parameters -----------------------------------------------------------------------
+
+
+def test_parameter_count_micrograd_demo_model() -> None:
+    assert fm.nn.parameter_count(fm.nn.mlp(2, [16, 16, 1])) == 337
+    assert fm.nn.parameter_count(fm.nn.neuron(5)) == 6
+    assert fm.nn.parameter_count(fm.nn.layer(3, 4)) == 16
+
+
+def test_parameters_order_by_labels() -> None:
+    model = fm.nn.mlp(3, [4, 2, 1], seed=5)
+    expected = [
+        f"L{i}.N{j}.{name}"
+        for i, (nin, nout) in enumerate([(3, 4), (4, 2), (2, 1)])
+        for j in range(nout)
+        for name in [*(f"w{k}" for k in range(nin)), "b"]
+    ]
+    assert [p.label for p in fm.nn.parameters(model)] == expected
+    assert [p.label for p in fm.nn.parameters(fm.nn.layer(2, 2))] == [
+        "N0.w0",
+        "N0.w1",
+        "N0.b",
+        "N1.w0",
+        "N1.w1",
+        "N1.b",
+    ]
+
+
+def test_parameters_order_with_parameters_known_list() -> None:
+    numbers = [1.0, -1.0, 0.0, 0.5, 0.5, -1.0, 2.0, -3.0, 0.25]
+    model = fm.nn.with_parameters(fm.nn.mlp(2, [2, 1]), numbers)
+    assert isinstance(model, MLP)
+    assert datas(model) == numbers
+    first, second = model.layers
+    assert [w.data for w in first.neurons[0].w] == [1.0, -1.0]
+    assert first.neurons[0].b.data == 0.0
+    assert [w.data for w in first.neurons[1].w] == [0.5, 0.5]
+    assert first.neurons[1].b.data == -1.0
+    assert [w.data for w in second.neurons[0].w] == [2.0, -3.0]
+    assert second.neurons[0].b.data == 0.25
+
+
+def test_parameters_order_matches_micrograd() -> None:
+    model = fm.nn.mlp(3, [4, 3, 2], seed=9)
+    numbers = [float(i) for i in range(fm.nn.parameter_count(model))]
+    model = fm.nn.with_parameters(model, numbers)
+    twin = micrograd_twin(model)
+    for row, twin_row in zip(model.layers, twin.layers):
+        for unit, twin_unit in zip(row.neurons, twin_row.neurons):
+            assert [w.data for w in unit.w] == [w.data for w in twin_unit.w]
+            assert unit.b.data == twin_unit.b.data
+
+
+def test_with_parameters_keeps_model_and_labels() -> None:
+    model = fm.nn.mlp(2, [3, 1], seed=2)
+    before = hexes(model)
+    new = fm.nn.with_parameters(model, [0.5] * 13)
+    assert hexes(model) == before
+    assert [p.label for p in fm.nn.parameters(new)] == [p.label for p in fm.nn.parameters(model)]
+
+
+def test_with_parameters_rejects_wrong_count_and_non_numbers() -> None:
+    model = fm.nn.neuron(2)
+    with pytest.raises(ValueError, match="expected 3 values, got 2"):
+        fm.nn.with_parameters(model, [1.0, 2.0])
+    with pytest.raises(TypeError, match="'x'"):
+        fm.nn.with_parameters(model, [1.0, 2.0, "x"])
+
+
+def test_parameters_rejects_non_models() -> None:
+    with pytest.raises(TypeError, match="list"):
+        fm.nn.parameters([fm.Value(1.0)])  # type: ignore[arg-type]
+
+
+# -- init -------------------------------------------------------------------------------
+
+
+@given(seed=st.integers(min_value=-(2**63), max_value=2**63), activation=activations)
+@settings(max_examples=30)
+def test_mlp_init_weights_uniform_biases_zero(seed: int, activation: str) -> None:
+    model = fm.nn.mlp(3, [5, 4, 2], activation=activation, seed=seed)
+    for row in model.layers:
+        for unit in row.neurons:
+            assert all(-1.0 <= w.data <= 1.0 for w in unit.w)
+            assert unit.b.data.hex() == "0x0.0p+0"  # 0.0, not -0.0
+
+
+def test_layer_init_spreads_over_the_interval() -> None:
+    weights = [w.data for n in fm.nn.layer(50, 40, seed=3).neurons for w in n.w]
+    assert min(weights) < -0.99
+    assert max(weights) > 0.99
+    assert abs(sum(weights) / len(weights)) < 0.05
+    assert len(set(weights)) == len(weights)
+
+
+@given(seed=st.integers(min_value=-(2**70), max_value=2**70))
+@settings(max_examples=25)
+def test_mlp_same_seed_bit_identical(seed: int) -> None:
+    assert hexes(fm.nn.mlp(2, [4, 3, 1], seed=seed)) == hexes(fm.nn.mlp(2, [4, 3, 1], seed=seed))
+    assert hexes(fm.nn.neuron(3, seed=seed)) == hexes(fm.nn.neuron(3, seed=seed))
+    assert hexes(fm.nn.layer(3, 2, seed=seed)) == hexes(fm.nn.layer(3, 2, seed=seed))
+
+
+def test_mlp_same_seed_bit_identical_across_processes() -> None:
+    code = (
+        "import functional_micrograd as fm\n"
+        "m = fm.nn.mlp(3, [4, 2], activation='tanh', seed=1337)\n"
+        "print(' '.join(p.data.hex() for p in fm.nn.parameters(m)))\n"
+    )
+    expected = " ".join(hexes(fm.nn.mlp(3, [4, 2], activation="tanh", seed=1337)))
+    for hash_seed in ("0", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert done.stdout.strip() == expected
+
+
+def test_mlp_different_seeds_differ() -> None:
+    seen = {tuple(hexes(fm.nn.mlp(2, [3, 1], seed=s))) for s in range(100)}
+    assert len(seen) == 100
+    assert hexes(fm.nn.neuron(4, seed=-1)) != hexes(fm.nn.neuron(4, seed=1))
+
+
+def test_mlp_global_random_untouched() -> None:
+    random.seed(2024)
+    state = random.getstate()
+    fm.nn.mlp(2, [16, 16, 1], seed=7)
+    fm.nn.layer(3, 3, seed=7)
+    fm.nn.neuron(3, seed=7)
+    assert random.getstate() == state
+    # ... and never read: the global state does not change the weights.
+    random.seed(1)
+    a = hexes(fm.nn.mlp(2, [3, 1], seed=7))
+    random.seed(2)
+    b = hexes(fm.nn.mlp(2, [3, 1], seed=7))
+    assert a == b
+
+
+@pytest.mark.parametrize("activation", fm.nn.ACTIVATIONS)
+def test_mlp_hidden_layers_use_activation_last_is_linear(activation: str) -> None:
+    model = fm.nn.mlp(2, [4, 3, 2], activation=activation)
+    for row in model.layers[:-1]:
+        assert {n.activation for n in row.neurons} == {activation}
+    assert {n.activation for n in model.layers[-1].neurons} == {"linear"}
+    single = fm.nn.mlp(2, [3], activation=activation)
+    assert {n.activation for n in single.layers[0].neurons} == {"linear"}
+
+
+def test_mlp_default_activation_is_relu_as_micrograd() -> None:
+    model = fm.nn.mlp(2, [2, 1])
+    assert repr(model) == repr(micrograd_twin(model))
+    assert fm.nn.neuron(2).activation == "relu"
+    assert {n.activation for n in fm.nn.layer(2, 3).neurons} == {"relu"}
+
+
+@pytest.mark.parametrize(
+    ("activation", "expected"),
+    [
+        ("relu", 2.75),
+        ("linear", 2.75),
+        ("tanh", math.tanh(2.75)),
+        ("sigmoid", 1.0 / (1.0 + math.exp(-2.75))),
+    ],
+)
+def test_neuron_every_activation_works(activation: str, expected: float) -> None:
+    unit = fm.nn.with_parameters(fm.nn.neuron(2, activation=activation), [2.0, -3.0, 0.5])
+    out = unit([1.5, 0.25])  # 0.5 + 2 * 1.5 - 3 * 0.25 = 2.75
+    assert isinstance(out, fm.Value)
+    assert math.isclose(out.data, expected, rel_tol=1e-15)
+    negative = {
+        "relu": 0.0,
+        "linear": -1.5,
+        "tanh": math.tanh(-1.5),
+        "sigmoid": math.exp(-1.5) / (1.0 + math.exp(-1.5)),
+    }[activation]
+    assert math.isclose(unit([-1.0, 0.0]).data, negative, rel_tol=1e-15)  # 0.5 - 2 = -1.5
+    row = fm.nn.layer(2, 3, activation=activation, seed=5)
+    assert outputs(row([0.3, -0.2])) == [n([0.3, -0.2]).data for n in row.neurons]
+
+
+# -- forward ----------------------------------------------------------------------------
+
+
+def test_forward_hand_computed_mlp() -> None:
+    # hidden: relu(x0 - x1), relu(0.5 x0 + 0.5 x1 - 1); output: 2 h0 - 3 h1 + 0.25
+    model = fm.nn.with_parameters(
+        fm.nn.mlp(2, [2, 1]), [1.0, -1.0, 0.0, 0.5, 0.5, -1.0, 2.0, -3.0, 0.25]
+    )
+    assert fm.nn.forward(model, [3.0, 1.0]).data == 0.25 + 2 * 2.0 - 3 * 1.0
+    assert fm.nn.forward(model, [1.0, 3.0]).data == 0.25 + 2 * 0.0 - 3 * 1.0
+    assert fm.nn.forward(model, [-4.0, -4.0]).data == 0.25
+    # A hidden layer one neuron wide (micrograd 0.1.0 cannot run this one).
+    narrow = fm.nn.with_parameters(fm.nn.mlp(2, [1, 1]), [1.0, 1.0, 0.0, 2.0, 0.5])
+    assert narrow([1.0, 2.0]).data == 2.0 * 3.0 + 0.5
+    assert narrow([-1.0, -2.0]).data == 0.5
+
+
+def test_forward_hand_computed_layer_tanh() -> None:
+    row = fm.nn.with_parameters(fm.nn.layer(2, 2, activation="tanh"), [1, 2, 3, -1, 0.5, 0])
+    a, b = row([0.5, -1.0])
+    assert a.data == math.tanh(3 + 0.5 - 2.0)
+    assert b.data == math.tanh(0 - 0.5 - 0.5)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: fm.nn.neuron(3, activation="relu", seed=1),
+        lambda: fm.nn.neuron(3, activation="linear", seed=2),
+        lambda: fm.nn.layer(3, 4, activation="relu", seed=3),
+        lambda: fm.nn.layer(3, 1, activation="linear", seed=4),
+        lambda: fm.nn.mlp(3, [8, 8, 1], seed=5),
+        lambda: fm.nn.mlp(3, [6, 4, 3], seed=6),
+        lambda: fm.nn.mlp(3, [2], seed=7),
+    ],
+)
+def test_forward_matches_micrograd(build: Callable[[], fm.nn.Model]) -> None:
+    model = build()
+    twin = micrograd_twin(model)
+    for x in [(0.5, -1.0, 2.0), (-0.3, 0.7, 0.1), (1.5, 1.5, -2.5), (0.0, 0.0, 0.0)]:
+        assert outputs(model(list(x))) == mg_outputs(twin(list(x)))
+
+
+@given(
+    weights=st.lists(small_float, min_size=23, max_size=23),
+    x=st.tuples(small_float, small_float, small_float),
+)
+@settings(max_examples=60)
+def test_forward_matches_micrograd_any_weights(weights: list[float], x: tuple[float, ...]) -> None:
+    model = fm.nn.with_parameters(fm.nn.mlp(3, [3, 2, 1]), weights)
+    twin = micrograd_twin(model)
+    assert outputs(model(list(x))) == mg_outputs(twin(list(x)))
+
+
+def test_forward_call_equals_function() -> None:
+    for model in [fm.nn.neuron(2, seed=1), fm.nn.layer(2, 3, seed=1), fm.nn.mlp(2, [3, 2], seed=1)]:
+        assert outputs(model([0.3, -0.9])) == outputs(fm.nn.forward(model, [0.3, -0.9]))
+
+
+def test_forward_one_output_value_several_tuple() -> None:
+    assert isinstance(fm.nn.mlp(2, [3, 1])([1.0, 2.0]), fm.Value)
+    assert isinstance(fm.nn.layer(2, 1)([1.0, 2.0]), fm.Value)
+    assert isinstance(fm.nn.neuron(2)([1.0, 2.0]), fm.Value)
+    out = fm.nn.mlp(2, [3, 2])([1.0, 2.0])
+    assert isinstance(out, tuple)
+    assert len(out) == 2
+    assert all(isinstance(o, fm.Value) for o in out)
+    three = fm.nn.layer(2, 3)((1.0, 2.0))
+    assert isinstance(three, tuple)
+    assert len(three) == 3
+
+
+def test_forward_accepts_numbers_and_values() -> None:
+    model = fm.nn.mlp(2, [3, 1], seed=11)
+    x0, x1 = fm.Value(0.5, label="x0"), fm.Value(-2.0, label="x1")
+    from_values = model([x0, x1])
+    assert from_values.data == model([0.5, -2.0]).data == model([0.5, -2]).data
+    assert model([x0, -2.0]).data == from_values.data
+    # Values given as inputs are used as they are, so gradients reach them.
+    g = fm.backward(from_values)
+    eps = 1e-6
+    numeric = (model([0.5 + eps, -2.0]).data - model([0.5 - eps, -2.0]).data) / (2 * eps)
+    assert g[x0] == pytest.approx(numeric, rel=1e-6, abs=1e-9)
+
+
+def test_forward_leaves_model_unchanged() -> None:
+    model = fm.nn.mlp(2, [4, 1], seed=3)
+    before = [(p.id, p.data.hex(), p.label) for p in fm.nn.parameters(model)]
+    fm.backward(model([1.0, 2.0]))
+    assert [(p.id, p.data.hex(), p.label) for p in fm.nn.parameters(model)] == before
+
+
+# -- gradients against micrograd --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: fm.nn.mlp(2, [8, 8, 1], seed=1337),
+        lambda: fm.nn.mlp(2, [5, 3], seed=4),
+        lambda: fm.nn.layer(2, 4, seed=8),
+        lambda: fm.nn.neuron(2, activation="linear", seed=2),
+    ],
+)
+def test_backward_squares_loss_matches_micrograd(build: Callable[[], fm.nn.Model]) -> None:
+    model = build()
+    twin = micrograd_twin(model)
+    loss = squares_loss(model, POINTS[:4])
+    twin_loss = squares_loss(twin, POINTS[:4])
+    assert close(loss.data, twin_loss.data)
+    g = loss.backward()
+    twin_loss.backward()
+    ours = [g[p] for p in fm.nn.parameters(model)]
+    theirs = [q.grad for q in twin.parameters()]
+    assert any(x != 0.0 for x in ours)
+    assert all(close(a, b) for a, b in zip(ours, theirs, strict=True)), (ours, theirs)
+
+
+@pytest.mark.parametrize("seed", [1337, 1, 42])
+def test_backward_max_margin_loss_matches_micrograd(seed: int) -> None:
+    model = fm.nn.mlp(2, [16, 16, 1], seed=seed)
+    twin = micrograd_twin(model)
+    params = fm.nn.parameters(model)
+    loss = max_margin_loss(model, params, fm.Value, POINTS, LABELS)
+    twin_loss = max_margin_loss(twin, twin.parameters(), mg_engine.Value, POINTS, LABELS)
+    assert close(loss.data, twin_loss.data)
+    g = fm.backward(loss)
+    twin_loss.backward()
+    ours = [g[p] for p in params]
+    theirs = [q.grad for q in twin.parameters()]
+    assert sum(x != 0.0 for x in ours) > 100
+    assert all(close(a, b) for a, b in zip(ours, theirs, strict=True)), (ours, theirs)
+
+
+# -- apply_gradients ------------------------------------------------------------------
+
+
+def test_apply_gradients_descends() -> None:
+    model = fm.nn.mlp(2, [4, 4, 1], seed=3)
+    params = fm.nn.parameters(model)
+    g = fm.backward(max_margin_loss(model, params, fm.Value, POINTS, LABELS))
+    new = fm.nn.apply_gradients(model, g, 0.1)
+    assert type(new) is MLP
+    assert [p.data for p in fm.nn.parameters(new)] == [p.data - 0.1 * g[p] for p in params]
+    assert [p.label for p in fm.nn.parameters(new)] == [p.label for p in params]
+    assert not {p.id for p in fm.nn.parameters(new)} & {p.id for p in params}
+    assert [n.activation for r in new.layers for n in r.neurons] == [
+        n.activation for r in model.layers for n in r.neurons
+    ]
+
+
+def test_apply_gradients_old_model_unchanged_and_usable() -> None:
+    model = fm.nn.mlp(2, [4, 1], seed=12)
+    snapshot = [(p.id, p.data.hex(), p.label) for p in fm.nn.parameters(model)]
+    out_before = model([0.4, -0.6]).data
+    g = fm.backward(squares_loss(model, POINTS[:3]))
+    grads_before = [g[p] for p in fm.nn.parameters(model)]
+    new = fm.nn.apply_gradients(model, g, 0.05)
+    assert [(p.id, p.data.hex(), p.label) for p in fm.nn.parameters(model)] == snapshot
+    assert model([0.4, -0.6]).data == out_before
+    again = fm.backward(squares_loss(model, POINTS[:3]))
+    assert [again[p] for p in fm.nn.parameters(model)] == grads_before
+    assert fm.nn.apply_gradients(model, g, 0.05) is not model
+    assert hexes(fm.nn.apply_gradients(model, g, 0.05)) == hexes(new)
+
+
+@given(rate=st.floats(min_value=0.0, max_value=10.0), activation=activations)
+@settings(max_examples=30)
+def test_apply_gradients_every_kind_of_model(rate: float, activation: str) -> None:
+    for model in [
+        fm.nn.neuron(3, activation=activation, seed=1),
+        fm.nn.layer(3, 2, activation=activation, seed=2),
+        fm.nn.mlp(3, [2, 2], activation=activation, seed=3),
+    ]:
+        g = fm.backward(squares_loss(model, [(0.1, 0.2, 0.3), (-1.0, 0.5, 2.0)]))
+        new = fm.nn.apply_gradients(model, g, rate)
+        assert type(new) is type(model)
+        params = fm.nn.parameters(model)
+        assert datas(new) == [p.data - rate * g[p] for p in params]
+
+
+def test_apply_gradients_parameters_outside_the_graph_stay() -> None:
+    model = fm.nn.neuron(2, seed=1)
+    g = fm.backward(fm.Value(3.0) * 2)
+    assert datas(fm.nn.apply_gradients(model, g, 0.5)) == datas(model)
+    assert datas(fm.nn.apply_gradients(model, fm.backward(model([1.0, 1.0])), 0)) == datas(model)
+
+
+@pytest.mark.parametrize("rate", [-0.1, -1e-300, math.nan, math.inf, -math.inf])
+def test_apply_gradients_bad_learning_rate_value_error(rate: float) -> None:
+    model = fm.nn.neuron(2)
+    g = fm.backward(model([1.0, 1.0]))
+    with pytest.raises(ValueError, match=repr(rate) if math.isfinite(rate) else "finite"):
+        fm.nn.apply_gradients(model, g, rate)
+
+
+@pytest.mark.parametrize("gradients", [None, {}, {0: 1.0}, 1.0, "g"])
+def test_apply_gradients_non_gradients_type_error(gradients: object) -> None:
+    model = fm.nn.neuron(2)
+    with pytest.raises(TypeError, match="Gradients"):
+        fm.nn.apply_gradients(model, gradients, 0.1)  # type: ignore[arg-type]
+
+
+def test_apply_gradients_non_number_rate_and_non_model_type_error() -> None:
+    model = fm.nn.neuron(2)
+    g = fm.backward(model([1.0, 1.0]))
+    with pytest.raises(TypeError, match="'fast'"):
+        fm.nn.apply_gradients(model, g, "fast")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        fm.nn.apply_gradients(model, g, None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="tuple"):
+        fm.nn.apply_gradients(fm.nn.parameters(model), g, 0.1)  # type: ignore[arg-type]
+
+
+# -- to_json / from_json ------------------------------------------------------------------
+
+
+def test_to_json_plain_json_with_format_version() -> None:
+    for model in [fm.nn.neuron(2), fm.nn.layer(2, 3), fm.nn.mlp(2, [3, 1])]:
+        doc = json.loads(fm.nn.to_json(model))
+        assert isinstance(doc, dict)
+        assert doc["format_version"] == 1
+        assert type(doc["format_version"]) is int
+        assert doc["kind"] == type(model).__name__
+
+
+def model_with(build: Callable[[], fm.nn.Model], numbers: list[float]) -> fm.nn.Model:
+    template = build()
+    count = fm.nn.parameter_count(template)
+    return fm.nn.with_parameters(template, (numbers * count)[:count])
+
+
+shapes: list[Callable[[], fm.nn.Model]] = [
+    lambda: fm.nn.neuron(3, activation="sigmoid"),
+    lambda: fm.nn.layer(2, 3, activation="tanh"),
+    lambda: fm.nn.mlp(2, [3, 2, 1]),
+]
+
+
+@given(build=st.sampled_from(shapes), numbers=st.lists(any_float, min_size=1, max_size=20))
+@settings(max_examples=80)
+def test_from_json_round_trip_bit_exact(
+    build: Callable[[], fm.nn.Model], numbers: list[float]
+) -> None:
+    model = model_with(build, numbers)
+    loaded = fm.nn.from_json(fm.nn.to_json(model))
+    assert type(loaded) is type(model)
+    assert repr(loaded) == repr(model)
+    assert hexes(loaded) == hexes(model)
+    assert fm.nn.to_json(loaded) == fm.nn.to_json(model)
+    assert [p.label for p in fm.nn.parameters(loaded)] == [p.label for p in fm.nn.parameters(model)]
+
+
+@given(
+    build=st.sampled_from(shapes),
+    numbers=st.lists(small_float, min_size=1, max_size=20),
+    x=st.tuples(small_float, small_float, small_float),
+)
+@settings(max_examples=40)
+def test_from_json_loaded_model_same_outputs(
+    build: Callable[[], fm.nn.Model], numbers: list[float], x: tuple[float, ...]
+) -> None:
+    model = model_with(build, numbers)
+    loaded = fm.nn.from_json(fm.nn.to_json(model))
+    inputs = list(x[: len(model.w)] if isinstance(model, Neuron) else x[:2])
+    assert [o.hex() for o in outputs(loaded(inputs))] == [o.hex() for o in outputs(model(inputs))]
+
+
+def test_from_json_round_trip_keeps_activations() -> None:
+    for activation in fm.nn.ACTIVATIONS:
+        model = fm.nn.mlp(2, [3, 3, 1], activation=activation, seed=4)
+        loaded = fm.nn.from_json(fm.nn.to_json(model))
+        assert isinstance(loaded, MLP)
+        assert [n.activation for r in loaded.layers for n in r.neurons] == [
+            n.activation for r in model.layers for n in r.neurons
+        ]
+        assert loaded([0.2, -0.4]).data == model([0.2, -0.4]).data
+
+
+VALID = fm.nn.to_json(fm.nn.mlp(2, [2, 1], activation="tanh", seed=3))
+
+
+def neuron_doc(**changes: Any) -> str:
+    model: dict[str, Any] = {"activation": "relu", "w": [0.5, -0.5], "b": 0.0}
+    model.update(changes)
+    return json.dumps({"format_version": 1, "kind": "Neuron", "model": model})
+
+
+def mlp_doc(layers: Any) -> str:
+    return json.dumps({"format_version": 1, "kind": "MLP", "model": {"layers": layers}})
+
+
+def unit(width: int) -> dict[str, Any]:
+    return {"activation": "relu", "w": [0.1] * width, "b": 0.0}
+
+
+BAD_DOCUMENTS = [
+    # malformed
+    "",
+    " ",
+    "{",
+    "}",
+    "nul",
+    "{'format_version': 1}",
+    VALID + "x",
+    VALID + VALID,
+    VALID.replace(":", "=", 1),
+    VALID.replace('"', "'"),
+    "\x00",
+    # wrongly shaped
+    "null",
+    "1",
+    '"MLP"',
+    "[]",
+    "{}",
+    f"[{VALID}]",
+    '{"format_version": 1}',
+    '{"format_version": 1, "kind": "MLP"}',
+    '{"format_version": 1, "kind": "MLP", "model": {}}',
+    '{"format_version": 1, "kind": "MLP", "model": []}',
+    '{"format_version": 1, "kind": "MLP", "model": {"layers": []}}',
+    '{"format_version": 1, "kind": "MLP", "model": {"layers": {}}}',
+    '{"format_version": 1, "kind": "Layer", "model": {"neurons": []}}',
+    '{"format_version": 1, "kind": "Layer", "model": {"layers": []}}',
+    mlp_doc([{"neurons": [unit(2), unit(2)]}, {"neurons": [unit(2)]}, {"neurons": []}]),
+    mlp_doc([[unit(2)]]),
+    mlp_doc([{"neurons": [[0.1, 0.1]]}]),
+    neuron_doc(w=[]),
+    neuron_doc(w=[[0.5], [0.5]]),
+    # unknown or missing keys
+    VALID.replace('"kind"', '"kind", "extra": 0, "x"', 1),
+    VALID[:-1] + ', "extra": null}',
+    neuron_doc(bias=0.0),
+    neuron_doc(grad=[0.0, 0.0]),
+    json.dumps({"format_version": 1, "kind": "Neuron", "model": {"w": [1.0], "b": 0.0}}),
+    json.dumps({"format_version": 1, "kind": "Neuron", "model": {"activation": "relu", "b": 0}}),
+    json.dumps({"kind": "Neuron", "model": json.loads(neuron_doc())["model"]}),
+    # wrong types
+    neuron_doc(w="0.5"),
+    neuron_doc(w=0.5),
+    neuron_doc(w=[0.5, "0.5"]),
+    neuron_doc(w=[0.5, None]),
+    neuron_doc(w=[True, 0.5]),
+    neuron_doc(b="0"),
+    neuron_doc(b=None),
+    neuron_doc(b=False),
+    neuron_doc(b=[0.0]),
+    neuron_doc(b={"data": 0.0}),
+    neuron_doc(activation=None),
+    neuron_doc(activation=1),
+    neuron_doc(activation=["relu"]),
+    neuron_doc(activation="gelu"),
+    neuron_doc(activation="RELU"),
+    neuron_doc(activation="__import__('os')"),
+    json.dumps({"format_version": 1, "kind": None, "model": {}}),
+    json.dumps({"format_version": 1, "kind": ["MLP"], "model": {}}),
+    json.dumps({"format_version": 1, "kind": "neuron", "model": {}}),
+    json.dumps({"format_version": 1, "kind": "Value", "model": {"data": 1.0}}),
+    # NaN, Infinity and numbers too large for a float
+    neuron_doc().replace("0.5", "NaN", 1),
+    neuron_doc().replace("0.5", "Infinity", 1),
+    neuron_doc().replace("-0.5", "-Infinity", 1),
+    neuron_doc().replace('"b": 0.0', '"b": NaN'),
+    neuron_doc().replace("0.5", "1e400", 1),
+    neuron_doc().replace("-0.5", "-1e999", 1),
+    neuron_doc().replace("0.5", "1" * 400, 1),
+    neuron_doc().replace("0.5", "1" * 5000, 1),
+    neuron_doc().replace("-0.5", "-" + "9" * 401, 1),
+    neuron_doc().replace('"format_version": 1', '"format_version": ' + "1" * 5000),
+    # another format_version
+    neuron_doc().replace('"format_version": 1', '"format_version": 2'),
+    neuron_doc().replace('"format_version": 1', '"format_version": 0'),
+    neuron_doc().replace('"format_version": 1', '"format_version": -1'),
+    neuron_doc().replace('"format_version": 1', '"format_version": "1"'),
+    neuron_doc().replace('"format_version": 1', '"format_version": true'),
+    neuron_doc().replace('"format_version": 1', '"format_version": null'),
+    neuron_doc().replace('"format_version": 1', '"format_version": [1]'),
+    neuron_doc().replace('"format_version": 1', '"format_version": 1.5'),
+    neuron_doc().replace('"format_version": 1', '"format_version": NaN'),
+    # mismatched widths
+    mlp_doc([{"neurons": [unit(2), unit(2), unit(2)]}, {"neurons": [unit(2)]}]),
+    mlp_doc([{"neurons": [unit(2)]}, {"neurons": [unit(3)]}]),
+    mlp_doc([{"neurons": [unit(2), unit(3)]}]),
+    json.dumps({"format_version": 1, "kind": "Layer", "model": {"neurons": [unit(1), unit(2)]}}),
+    # duplicate keys
+    neuron_doc().replace('"b": 0.0', '"b": 0.0, "b": 1.0'),
+    neuron_doc().replace('"kind": "Neuron"', '"kind": "Neuron", "kind": "Neuron"'),
+    neuron_doc()[:-1] + ', "format_version": 1}',
+    # hostile
+    '{"__class__": "os.system"}',
+    '{"__class__": "os.system", "args": ["echo hacked"]}',
+    '{"format_version": 1, "kind": "os.system", "model": {"layers": []}}',
+    '{"format_version": 1, "kind": "functional_micrograd.nn.MLP", "model": {"layers": []}}',
+    '{"format_version": 1, "kind": "MLP", "model": {"__reduce__": ["os.system", ["id"]]}}',
+    '{"py/object": "subprocess.Popen", "py/reduce": [{"py/type": "os.system"}]}',
+    "!!python/object/apply:os.system ['echo hacked']",
+    "cos\nsystem\n(S'echo hacked'\ntR.",
+    "__import__('os').system('echo hacked')",
+    # absurd nesting
+    "[" * 100000,
+    "[" * 100000 + "]" * 100000,
+    '{"a":' * 100000,
+    '{"a":' * 50000 + "1" + "}" * 50000,
+    neuron_doc().replace("[0.5, -0.5]", "[" * 100000 + "]" * 100000),
+]
+
+
+@pytest.mark.parametrize("text", BAD_DOCUMENTS, ids=range(len(BAD_DOCUMENTS)))
+def test_from_json_bad_text_value_error(text: str) -> None:
+    with pytest.raises(ValueError, match=r"^from_json: \S"):
+        fm.nn.from_json(text)
+
+
+def test_from_json_every_truncation_value_error() -> None:
+    for text in [VALID, fm.nn.to_json(fm.nn.neuron(2, activation="sigmoid"))]:
+        for end in range(len(text)):
+            with pytest.raises(ValueError):
+                fm.nn.from_json(text[:end])
+
+
+def test_from_json_nesting_every_depth_value_error() -> None:
+    # Around the recursion limit the parser and the error message both recurse.
+    for depth in range(1, 3000, 11):
+        nested = "[" * depth + "]" * depth
+        for text in [
+            nested,
+            neuron_doc().replace("[0.5, -0.5]", nested),
+            neuron_doc().replace('"format_version": 1', '"format_version": ' + nested),
+            neuron_doc().replace('"kind": "Neuron"', '"kind": ' + nested),
+            neuron_doc().replace('"b": 0.0', '"b": ' + '{"a": ' * depth + "1" + "}" * depth),
+        ]:
+            with pytest.raises(ValueError):
+                fm.nn.from_json(text)
+
+
+def test_from_json_messages_say_where() -> None:
+    with pytest.raises(ValueError, match="format_version"):
+        fm.nn.from_json(neuron_doc().replace('"format_version": 1', '"format_version": 2'))
+    with pytest.raises(ValueError, match=r"model\.w\[1\]"):
+        fm.nn.from_json(neuron_doc(w=[0.5, "x"]))
+    with pytest.raises(ValueError, match="unknown: \\['extra'\\]"):
+        fm.nn.from_json(neuron_doc(extra=1))
+    with pytest.raises(ValueError, match="duplicate"):
+        fm.nn.from_json(neuron_doc().replace('"b": 0.0', '"b": 0.0, "b": 1.0'))
+    with pytest.raises(ValueError, match="NaN"):
+        fm.nn.from_json(neuron_doc().replace("0.5", "NaN", 1))
+    with pytest.raises(ValueError, match="5000 digits is too large to be a float"):
+        fm.nn.from_json(neuron_doc().replace("0.5", "1" * 5000, 1))
+    with pytest.raises(ValueError, match=r"layers\[1\]"):
+        fm.nn.from_json(mlp_doc([{"neurons": [unit(2)] * 3}, {"neurons": [unit(2)]}]))
+
+
+def test_from_json_imports_and_runs_nothing() -> None:
+    assert "this" not in sys.modules  # importing it prints; never imported by these tests
+    for text in [
+        '{"__class__": "this.Zen"}',
+        '{"format_version": 1, "kind": "this", "model": {}}',
+        '{"format_version": 1, "kind": "MLP", "model": {"__module__": "this", "layers": []}}',
+    ]:
+        with pytest.raises(ValueError):
+            fm.nn.from_json(text)
+    assert "this" not in sys.modules
+
+
+@pytest.mark.parametrize("text", [VALID.encode(), bytearray(VALID.encode()), None, 1, {}])
+def test_from_json_non_str_type_error(text: object) -> None:
+    with pytest.raises(TypeError, match=type(text).__name__):
+        fm.nn.from_json(text)  # type: ignore[arg-type]
+    if isinstance(text, bytes):
+        with pytest.raises(TypeError):
+            fm.nn.from_json(json.loads(VALID))  # type: ignore[arg-type]
+
+
+def check_loads_or_value_error(text: str) -> None:
+    try:
+        model = fm.nn.from_json(text)
+    except ValueError as error:
+        assert str(error).startswith("from_json: "), str(error)
+        return
+    assert isinstance(model, (Neuron, Layer, MLP))
+    assert hexes(fm.nn.from_json(fm.nn.to_json(model))) == hexes(model)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.sampled_from(["relu", "linear", "Neuron", "Layer", "MLP", "w", "b"])
+    | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "format_version",
+                    "kind",
+                    "model",
+                    "layers",
+                    "neurons",
+                    "w",
+                    "b",
+                    "activation",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    st.text(alphabet=st.characters(), max_size=60) | st.text(alphabet='{}[]":,01.-eE ', max_size=60)
+)
+@settings(max_examples=200)
+def test_from_json_fuzz_random_text(text: str) -> None:
+    check_loads_or_value_error(text)
+
+
+@given(json_values)
+@settings(max_examples=100)
+def test_from_json_fuzz_random_json(doc: Any) -> None:
+    check_loads_or_value_error(json.dumps(doc))
+    check_loads_or_value_error(json.dumps({"format_version": 1, "kind": "MLP", "model": doc}))
+
+
+def paths(doc: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [here]
+    if isinstance(doc, dict):
+        for key, child in doc.items():
+            found += paths(child, (*here, key))
+    elif isinstance(doc, list):
+        for i, child in enumerate(doc):
+            found += paths(child, (*here, i))
+    return found
+
+
+def replaced(doc: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, *rest = path
+    if isinstance(doc, dict):
+        return {**doc, head: replaced(doc[head], tuple(rest), new)}
+    return [replaced(c, tuple(rest), new) if i == head else c for i, c in enumerate(doc)]
+
+
+@given(data=st.data())
+@settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow])
+def test_from_json_fuzz_mutated_documents(data: st.DataObject) -> None:
+    doc = json.loads(VALID)
+    path = data.draw(st.sampled_from(paths(doc)))
+    check_loads_or_value_error(json.dumps(replaced(doc, path, data.draw(json_values))))
+
+    text = VALID
+    for _ in range(data.draw(st.integers(1, 3))):
+        start = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(start, min(len(text), start + 8)))
+        piece = data.draw(st.text(alphabet='{}[]":,01.-eENaIfy ', max_size=4))
+        text = text[:start] + piece + text[end:]
+    check_loads_or_value_error(text)
+
+
+# -- bad input to the factories and forward ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "shown"),
+    [
+        (lambda: fm.nn.neuron(0), ValueError, "got 0"),
+        (lambda: fm.nn.neuron(-3), ValueError, "got -3"),
+        (lambda: fm.nn.neuron(2.0), TypeError, "got 2.0"),
+        (lambda: fm.nn.neuron(True), TypeError, "got True"),
+        (lambda: fm.nn.neuron("2"), TypeError, "got '2'"),
+        (lambda: fm.nn.neuron(None), TypeError, "got None"),
+        (lambda: fm.nn.neuron(2, activation="gelu"), ValueError, "got 'gelu'"),
+        (lambda: fm.nn.neuron(2, activation=None), (ValueError, TypeError), "got None"),
+        (lambda: fm.nn.neuron(2, seed=1.5), TypeError, "got 1.5"),
+        (lambda: fm.nn.neuron(2, seed="a"), TypeError, "got 'a'"),
+        (lambda: fm.nn.layer(0, 2), ValueError, "got 0"),
+        (lambda: fm.nn.layer(2, 0), ValueError, "got 0"),
+        (lambda: fm.nn.layer(2, -1), ValueError, "got -1"),
+        (lambda: fm.nn.layer(2, 3.0), TypeError, "got 3.0"),
+        (lambda: fm.nn.layer(2, False), TypeError, "got False"),
+        (lambda: fm.nn.layer(2, 2, activation="softmax"), ValueError, "got 'softmax'"),
+        (lambda: fm.nn.mlp(0, [2]), ValueError, "got 0"),
+        (lambda: fm.nn.mlp(2.5, [2]), TypeError, "got 2.5"),
+        (lambda: fm.nn.mlp(True, [2]), TypeError, "got True"),
+        (lambda: fm.nn.mlp(2, []), ValueError, "got []"),
+        (lambda: fm.nn.mlp(2, ()), ValueError, "got ()"),
+        (lambda: fm.nn.mlp(2, 16), (ValueError, TypeError), "got 16"),
+        (lambda: fm.nn.mlp(2, None), (ValueError, TypeError), "got None"),
+        (lambda: fm.nn.mlp(2, "16"), (ValueError, TypeError), "got '16'"),
+        (lambda: fm.nn.mlp(2, [16, 0, 1]), ValueError, "got 0"),
+        (lambda: fm.nn.mlp(2, [16, -16, 1]), ValueError, "got -16"),
+        (lambda: fm.nn.mlp(2, [16, 16.0, 1]), TypeError, "got 16.0"),
+        (lambda: fm.nn.mlp(2, [16, True]), TypeError, "got True"),
+        (lambda: fm.nn.mlp(2, [16, "1"]), TypeError, "got '1'"),
+        (lambda: fm.nn.mlp(2, [16, None]), TypeError, "got None"),
+        (lambda: fm.nn.mlp(2, [16, 1], activation="Relu"), ValueError, "got 'Relu'"),
+        (lambda: fm.nn.mlp(2, [16, 1], activation=""), ValueError, "got ''"),
+    ],
+)
+def test_mlp_neuron_layer_bad_arguments(
+    call: Callable[[], object], error: type[Exception] | tuple[type[Exception], ...], shown: str
+) -> None:
+    with pytest.raises(error) as info:
+        call()
+    assert shown in str(info.value), str(info.value)
+
+
+def test_mlp_error_message_shape() -> None:
+    with pytest.raises(ValueError, match=r"^mlp: .*non-empty.*got \[\]$"):
+        fm.nn.mlp(2, [])
+    with pytest.raises(ValueError, match=r"relu.*tanh.*sigmoid.*linear.*'gelu'"):
+        fm.nn.mlp(2, [1], activation="gelu")
+
+
+@pytest.mark.parametrize(
+    ("x", "error", "shown"),
+    [
+        ([1.0], ValueError, "expected 2 inputs, got 1"),
+        ([1.0, 2.0, 3.0], ValueError, "expected 2 inputs, got 3"),
+        ([], ValueError, "expected 2 inputs, got 0"),
+        ([1.0, "2"], TypeError, "'2'"),
+        ([None, 1.0], TypeError, "None"),
+        ([1.0, True], TypeError, "True"),
+        ([1.0, [2.0]], TypeError, "[2.0]"),
+        ([1.0, math.nan], ValueError, "nan"),
+        ([math.inf, 1.0], ValueError, "inf"),
+        ("12", TypeError, "'12'"),
+        (None, TypeError, "None"),
+        (1.0, TypeError, "1.0"),
+        ({1.0, 2.0}, TypeError, "{"),
+    ],
+)
+def test_forward_bad_input(x: object, error: type[Exception], shown: str) -> None:
+    for model in [fm.nn.neuron(2), fm.nn.layer(2, 2), fm.nn.mlp(2, [3, 1])]:
+        with pytest.raises(error) as info:
+            fm.nn.forward(model, x)  # type: ignore[arg-type]
+        assert shown in str(info.value), str(info.value)
+        with pytest.raises(error):
+            model(x)  # type: ignore[arg-type]
+
+
+def test_forward_non_model_type_error() -> None:
+    with pytest.raises(TypeError, match="list"):
+        fm.nn.forward([fm.nn.neuron(2)], [1.0, 2.0])  # type: ignore[arg-type]
+
+
+# -- immutability --------------------------------------------------------------------
+
+
+def test_neuron_layer_mlp_are_pclass_records() -> None:
+    model = fm.nn.mlp(2, [3, 1])
+    assert isinstance(model, PClass)
+    assert all(isinstance(row, PClass) for row in model.layers)
+    assert all(isinstance(n, PClass) for row in model.layers for n in row.neurons)
+    assert isinstance(model.layers, tuple)
+    assert isinstance(model.layers[0].neurons, tuple)
+    assert isinstance(model.layers[0].neurons[0].w, tuple)
+
+
+@pytest.mark.parametrize(
+    ("build", "name", "new"),
+    [
+        (lambda: fm.nn.neuron(2), "w", ()),
+        (lambda: fm.nn.neuron(2), "b", fm.Value(1.0)),
+        (lambda: fm.nn.neuron(2), "activation", "tanh"),
+        (lambda: fm.nn.neuron(2), "grad", 0.0),
+        (lambda: fm.nn.layer(2, 2), "neurons", ()),
+        (lambda: fm.nn.mlp(2, [2, 1]), "layers", ()),
+        (lambda: fm.nn.mlp(2, [2, 1]), "nonlin", False),
+    ],
+)
+def test_neuron_layer_mlp_setting_attributes_raises(
+    build: Callable[[], fm.nn.Model], name: str, new: object
+) -> None:
+    model = build()
+    before = fm.nn.to_json(model)
+    with pytest.raises(AttributeError):
+        setattr(model, name, new)
+    if hasattr(model, name):
+        with pytest.raises(AttributeError):
+            delattr(model, name)
+    assert fm.nn.to_json(model) == before
+
+
+def test_neuron_set_returns_new_record() -> None:
+    unit = fm.nn.neuron(2, seed=1)
+    other = unit.set(activation="tanh")
+    assert unit.activation == "relu"
+    assert other.activation == "tanh"
+    with pytest.raises(Exception, match="activation"):
+        unit.set(activation="gelu")
+    with pytest.raises(Exception):  # noqa: B017 - pyrsistent's own invariant error
+        fm.nn.mlp(2, [2, 1]).set(layers=(fm.nn.layer(3, 2), fm.nn.layer(3, 1)))
