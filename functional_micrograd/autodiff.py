@@ -25,6 +25,7 @@ from typing import Any
 
 from pyrsistent import PClass, PMap, field, pmap
 
+from functional_micrograd import _collector
 from functional_micrograd.value import Value, _as_float
 
 __all__ = ["Gradients", "backward", "grad", "topological_order", "value_and_grad"]
@@ -90,8 +91,10 @@ def _post_order(output: Value) -> list[Value]:
         for parent in inputs:
             if parent.id not in seen:
                 mark(parent.id)
-                push((parent, iter(parent.inputs)))
-                break
+                if parent.inputs:
+                    push((parent, iter(parent.inputs)))
+                    break
+                place(parent)  # a leaf has no inputs to wait for
         else:  # every input is placed: place the node
             pop()
             place(node)
@@ -132,18 +135,20 @@ def backward(output: Value) -> Gradients:
     >>> backward(c)[a]
     4.0
     """
-    order = _post_order(_check_value("backward", output))
-    grads = dict.fromkeys(map(_node_id, order), 0.0)
-    grads[output.id] = 1.0
-    for node in reversed(order):
-        g = grads[node.id]
-        if g:  # a zero gradient contributes nothing
-            for parent, local in zip(node.inputs, node.local_grads):
-                grads[parent.id] += g * local
-    table = {node_id: g for node_id, g in grads.items() if g}
-    if not math.isfinite(sum(table.values())):
-        _raise_if_not_finite(table)
-    return Gradients(table=pmap(table))
+    _check_value("backward", output)
+    with _collector.paused():  # see _collector: nothing here makes a cycle
+        order = _post_order(output)
+        grads = dict.fromkeys(map(_node_id, order), 0.0)
+        grads[output.id] = 1.0
+        for node in reversed(order):
+            g = grads[node.id]
+            if g:  # a zero gradient contributes nothing
+                for parent, local in zip(node.inputs, node.local_grads):
+                    grads[parent.id] += g * local
+        table = {node_id: g for node_id, g in grads.items() if g}
+        if not math.isfinite(sum(table.values())):
+            _raise_if_not_finite(table)
+        return Gradients(table=pmap(table))
 
 
 def _raise_if_not_finite(grads: dict[int, float]) -> None:

@@ -17,16 +17,14 @@ True
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import math
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import toolz
 from pyrsistent import PClass, PMap, PVector, field, pmap, pvector
 
+from functional_micrograd import _collector
 from functional_micrograd import rng as _rng
 from functional_micrograd.autodiff import backward
 from functional_micrograd.datasets import Dataset
@@ -181,40 +179,6 @@ def _batch_seed(seed: int, k: int) -> int:
     return bits
 
 
-# -- the cyclic garbage collector ----------------------------------------------------
-#
-# A step builds a graph of tens of thousands of nodes and drops it at the end.
-# Edges only point from a node to its inputs, so the graph holds no reference
-# cycles and reference counting frees all of it the moment the step's last
-# handle goes. Python's cyclic collector has nothing to find there, but it
-# still walks every live node each time its allocation counters trip, which
-# costs about as much as the step's own arithmetic. So a step runs with the
-# collector paused and restores it afterwards, even if the step raises. The
-# count below makes nested or concurrent steps (threads) restore it only when
-# the last one ends, and only if it was on when the first one began.
-
-_collector_lock = threading.Lock()
-_collector_pauses = 0
-_collector_was_enabled = False
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    global _collector_pauses, _collector_was_enabled
-    with _collector_lock:
-        if _collector_pauses == 0:
-            _collector_was_enabled = gc.isenabled()
-            gc.disable()
-        _collector_pauses += 1
-    try:
-        yield
-    finally:
-        with _collector_lock:
-            _collector_pauses -= 1
-            if _collector_pauses == 0 and _collector_was_enabled:
-                gc.enable()
-
-
 # -- the fold ---------------------------------------------------------------------
 
 
@@ -265,7 +229,7 @@ def make_step(
         rate = rate_at(state)
         batch_seed = _batch_seed(seed, k)
         try:
-            with _collector_paused():
+            with _collector.paused():  # see _collector: a step makes no cycles
                 result = loss(
                     state.model, xs, ys, alpha=alpha, batch_size=batch_size, seed=batch_seed
                 )
