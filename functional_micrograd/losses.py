@@ -15,11 +15,12 @@ Values, so ``backward(result.total_loss)`` gives the gradients.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pyrsistent import PClass, field
 
+from functional_micrograd import _collector
 from functional_micrograd import rng as _rng
 from functional_micrograd.nn import Model, _check_model, forward, parameters
 from functional_micrograd.value import Operand, Value, _leaf, _mul, _relu, _sub, sum_values
@@ -125,6 +126,47 @@ def _sign_accuracy(ys: tuple[float, ...], scores: tuple[Value, ...]) -> float:
     return hits / len(ys)
 
 
+def _hinge(targets: tuple[float, ...], scores: tuple[Value, ...]) -> Value:
+    # mean(relu(1 - y * score)), micrograd demo's max-margin term
+    one = _leaf(1.0, None)
+    margins = [_relu(_sub(one, _mul(_leaf(y, None), s))) for y, s in zip(targets, scores)]
+    return _mul(sum_values(margins), _leaf(1.0 / len(margins), None))
+
+
+def _squared_error(targets: tuple[float, ...], scores: tuple[Value, ...]) -> Value:
+    # mean((score - y) ** 2)
+    errors = [_sub(s, _leaf(y, None)) for y, s in zip(targets, scores)]
+    return _mul(sum_values(_mul(e, e) for e in errors), _leaf(1.0 / len(errors), None))
+
+
+def _loss(
+    where: str,
+    model: Model,
+    xs: object,
+    ys: object,
+    alpha: object,
+    batch_size: object,
+    seed: object,
+    labels_are_signs: bool,
+    data_term: Callable[[tuple[float, ...], tuple[Value, ...]], Value],
+) -> LossResult:
+    _check_model(where, model)
+    rows, targets = _check_data(where, xs, ys, labels_are_signs)
+    rate = _check_alpha(where, alpha)
+    rows, targets = _batch(where, rows, targets, batch_size, seed)
+    with _collector.paused():  # see _collector: a loss graph has no cycles
+        scores = _scores(where, model, rows)
+        data_loss = data_term(targets, scores)
+        reg_loss = _regularise(model, rate)
+        return LossResult(
+            total_loss=data_loss + reg_loss,
+            data_loss=data_loss,
+            reg_loss=reg_loss,
+            accuracy=_sign_accuracy(targets, scores),
+            scores=scores,
+        )
+
+
 def max_margin(
     model: Model,
     xs: Sequence[Sequence[Operand]],
@@ -152,22 +194,7 @@ def max_margin(
     >>> r.data_loss.data, r.accuracy
     (0.75, 0.5)
     """
-    _check_model("max_margin", model)
-    rows, targets = _check_data("max_margin", xs, ys, labels_are_signs=True)
-    rate = _check_alpha("max_margin", alpha)
-    rows, targets = _batch("max_margin", rows, targets, batch_size, seed)
-    scores = _scores("max_margin", model, rows)
-    one = _leaf(1.0, None)
-    margins = [_relu(_sub(one, _mul(_leaf(y, None), s))) for y, s in zip(targets, scores)]
-    data_loss = _mul(sum_values(margins), _leaf(1.0 / len(margins), None))
-    reg_loss = _regularise(model, rate)
-    return LossResult(
-        total_loss=data_loss + reg_loss,
-        data_loss=data_loss,
-        reg_loss=reg_loss,
-        accuracy=_sign_accuracy(targets, scores),
-        scores=scores,
-    )
+    return _loss("max_margin", model, xs, ys, alpha, batch_size, seed, True, _hinge)
 
 
 def mse(
@@ -188,18 +215,4 @@ def mse(
     >>> mse(model, [(0.0,), (1.0,)], [0.0, 4.0]).data_loss.data
     1.0
     """
-    _check_model("mse", model)
-    rows, targets = _check_data("mse", xs, ys, labels_are_signs=False)
-    rate = _check_alpha("mse", alpha)
-    rows, targets = _batch("mse", rows, targets, batch_size, seed)
-    scores = _scores("mse", model, rows)
-    errors = [_sub(s, _leaf(y, None)) for y, s in zip(targets, scores)]
-    data_loss = _mul(sum_values(_mul(e, e) for e in errors), _leaf(1.0 / len(errors), None))
-    reg_loss = _regularise(model, rate)
-    return LossResult(
-        total_loss=data_loss + reg_loss,
-        data_loss=data_loss,
-        reg_loss=reg_loss,
-        accuracy=_sign_accuracy(targets, scores),
-        scores=scores,
-    )
+    return _loss("mse", model, xs, ys, alpha, batch_size, seed, False, _squared_error)

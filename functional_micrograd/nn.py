@@ -25,6 +25,7 @@ from typing import Any
 
 from pyrsistent import PClass, field
 
+from functional_micrograd import _collector
 from functional_micrograd import rng as _rng
 from functional_micrograd.autodiff import Gradients
 from functional_micrograd.value import (
@@ -313,8 +314,9 @@ def forward(model: Model, x: Sequence[Operand]) -> Output:
     if isinstance(model, Neuron):
         return _neuron_forward(model, xs)
     rows = (model,) if isinstance(model, Layer) else model.layers
-    for row in rows:
-        xs = _layer_forward(row, xs)
+    with _collector.paused():  # see _collector: a forward pass makes no cycles
+        for row in rows:
+            xs = _layer_forward(row, xs)
     return xs[0] if len(xs) == 1 else xs
 
 
