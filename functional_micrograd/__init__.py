@@ -8,7 +8,7 @@
 (0.9999, 0.0007)
 """
 
-from functional_micrograd import datasets, losses, nn, optim, rng, training
+from functional_micrograd import datasets, graph, losses, nn, optim, plot_data, rng, training
 from functional_micrograd.autodiff import (
     Gradients,
     backward,
@@ -48,12 +48,14 @@ __all__ = [
     "div",
     "exp",
     "grad",
+    "graph",
     "log",
     "losses",
     "mul",
     "neg",
     "nn",
     "optim",
+    "plot_data",
     "pow",
     "relu",
     "rng",
