@@ -120,6 +120,12 @@ class TrainingDiverged(ArithmeticError):
         )
         self.step = step
         self.state = state
+        self.__cause__ = error
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # An exception pickles and copies as cls(*self.args), but args is the
+        # message alone; rebuild from the fields so it crosses process boundaries.
+        return type(self), (self.step, self.state, self.__cause__)
 
 
 def micrograd_schedule(k: int) -> float:

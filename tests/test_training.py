@@ -1,0 +1,599 @@
+"""Tests for functional_micrograd.training: the fold, its stream, and micrograd's demo loop."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import gc
+import itertools
+import json
+import math
+import os
+import pickle
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import micrograd.engine
+import micrograd.nn
+import pytest
+import toolz
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyrsistent import PMap, PVector
+
+import functional_micrograd as fm
+from functional_micrograd.datasets import Dataset
+from functional_micrograd.losses import LossResult, max_margin
+from functional_micrograd.training import (
+    HistoryRow,
+    Run,
+    TrainingDiverged,
+    TrainState,
+    iterate,
+    micrograd_schedule,
+    train,
+)
+
+TOL = 1e-9
+ROOT = Path(__file__).resolve().parent.parent
+ROW_FIELDS = ("step", "loss", "data_loss", "reg_loss", "accuracy", "learning_rate")
+
+
+def close(a: float, b: float, tol: float = TOL) -> bool:
+    """Equal to ``tol``, relative for large numbers and absolute near zero."""
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+def data_of(model: fm.nn.Model) -> list[float]:
+    return [p.data for p in fm.nn.parameters(model)]
+
+
+def row_tuple(row: HistoryRow) -> tuple[float, ...]:
+    return tuple(getattr(row, name) for name in ROW_FIELDS)
+
+
+def small() -> tuple[fm.nn.MLP, Dataset]:
+    """A model and data small enough for a step to take milliseconds."""
+    return fm.nn.mlp(2, [4, 4, 1], seed=7), fm.datasets.moons(12, noise=0.1, seed=3)
+
+
+# -- micrograd's demo loop, as the notebook writes it ------------------------------
+
+
+def micrograd_twin(model: fm.nn.MLP, nouts: list[int]) -> micrograd.nn.MLP:
+    """micrograd's MLP of the same shape, holding the same weights."""
+    saved = random.getstate()  # micrograd initialises from the global random
+    try:
+        twin = micrograd.nn.MLP(2, nouts)
+    finally:
+        random.setstate(saved)
+    for p, q in zip(fm.nn.parameters(model), twin.parameters(), strict=True):
+        q.data = p.data
+    return twin
+
+
+def micrograd_demo(
+    model: micrograd.nn.MLP, xs: Sequence[Sequence[float]], ys: Sequence[float], steps: int
+) -> list[tuple[float, ...]]:
+    """The demo notebook's loss and training loop; one row per step, as it prints them."""
+    Value = micrograd.engine.Value
+
+    def loss() -> tuple[Any, Any, Any, float]:
+        inputs = [list(map(Value, xrow)) for xrow in xs]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(ys, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        alpha = 1e-4
+        reg_loss = alpha * sum(p * p for p in model.parameters())
+        total_loss = data_loss + reg_loss
+        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(ys, scores)]
+        return total_loss, data_loss, reg_loss, sum(accuracy) / len(accuracy)
+
+    rows = []
+    for k in range(steps):
+        total_loss, data_loss, reg_loss, acc = loss()
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        rows.append((k, total_loss.data, data_loss.data, reg_loss.data, acc, learning_rate))
+    return rows
+
+
+def assert_train_matches_micrograd(
+    model: fm.nn.MLP, nouts: list[int], ds: Dataset, steps: int
+) -> None:
+    run = train(model, ds, steps=steps)
+    twin = micrograd_twin(model, nouts)
+    expected = micrograd_demo(twin, ds.xs, ds.ys, steps)
+    assert len(run.history) == steps
+    for row, want in zip(run.history, expected):
+        got = row_tuple(row)
+        assert got[0] == want[0]
+        assert got[4] == want[4], (row, want)  # accuracy: a count over the points
+        assert all(close(a, b) for a, b in zip(got[1:], want[1:])), (row, want)
+    for p, q in zip(fm.nn.parameters(run.final_model), twin.parameters(), strict=True):
+        assert close(p.data, q.data), (p.label, p.data, q.data)
+
+
+def test_train_matches_micrograd_demo_loop_row_by_row() -> None:
+    model = fm.nn.mlp(2, [16, 16, 1], seed=1337)
+    assert_train_matches_micrograd(model, [16, 16, 1], fm.datasets.moons(20, noise=0.1), steps=4)
+
+
+@given(
+    model_seed=st.integers(0, 2**32),
+    data_seed=st.integers(0, 2**32),
+    n=st.integers(2, 10),
+    # micrograd's Layer hands a one-neuron layer's output on unwrapped, so widths >= 2
+    hidden=st.lists(st.integers(2, 5), min_size=0, max_size=2),
+    steps=st.integers(1, 4),
+)
+@settings(max_examples=10, deadline=None)
+def test_train_matches_micrograd_demo_loop_any_model(
+    model_seed: int, data_seed: int, n: int, hidden: list[int], steps: int
+) -> None:
+    nouts = [*hidden, 1]
+    model = fm.nn.mlp(2, nouts, seed=model_seed)
+    assert_train_matches_micrograd(model, nouts, fm.datasets.moons(n, seed=data_seed), steps)
+
+
+# -- the parity run: micrograd's demo, 100 steps on 100 moons ----------------------
+
+
+class Demo:
+    def __init__(self) -> None:
+        self.model = fm.nn.mlp(2, [16, 16, 1], seed=1337)
+        self.dataset = fm.datasets.moons(100, noise=0.1)
+        self.before = [(p.id, p.label, p.data.hex()) for p in fm.nn.parameters(self.model)]
+        start = time.perf_counter()
+        self.run = train(self.model, self.dataset)
+        self.seconds = time.perf_counter() - start
+
+
+@pytest.fixture(scope="module")
+def demo() -> Demo:
+    return Demo()
+
+
+def test_train_micrograd_demo_reaches_99_percent(demo: Demo) -> None:
+    run = demo.run
+    print(
+        f"\nmoons demo: final_loss={run.final_loss!r} final_accuracy={run.final_accuracy!r} "
+        f"in {demo.seconds:.1f} s"
+    )
+    assert run.final_accuracy >= 0.99
+    assert run.final_loss < run.history[0].loss
+    assert run.history[0].accuracy < 0.99  # it had something to learn
+
+
+def test_train_run_fields(demo: Demo) -> None:
+    run = demo.run
+    assert isinstance(run, Run)
+    assert set(Run._pclass_fields) == {
+        "initial_model",
+        "final_model",
+        "history",
+        "final_loss",
+        "final_accuracy",
+        "options",
+    }
+    assert run.initial_model is demo.model
+    assert isinstance(run.final_model, fm.nn.MLP)
+    assert isinstance(run.history, PVector)
+    assert all(isinstance(row, HistoryRow) for row in run.history)
+    assert run.final_loss == run.history[-1].loss
+    assert run.final_accuracy == run.history[-1].accuracy
+    assert isinstance(run.options, PMap)
+    assert run.options["steps"] == 100
+    assert run.options["alpha"] == 1e-4
+    assert run.options["batch_size"] is None
+    assert run.options["learning_rate"] is micrograd_schedule
+    assert run.options["seed"] == 1337
+    assert run.options["log_every"] == 1
+    assert run.options["optimizer"] is None
+    assert run.options["dataset"] == demo.dataset.metadata
+    assert "Run(" in repr(run)
+
+
+def test_train_history_rows_are_steps_in_order(demo: Demo) -> None:
+    history = demo.run.history
+    assert [row.step for row in history] == list(range(100))
+    for row in history:
+        assert row.loss == row.data_loss + row.reg_loss
+        assert 0.0 <= row.accuracy <= 1.0
+        assert row.accuracy * 100 == pytest.approx(round(row.accuracy * 100))
+        assert all(isinstance(getattr(row, name), float) for name in ROW_FIELDS[1:])
+
+
+def test_train_history_learning_rate_is_micrograd_schedule(demo: Demo) -> None:
+    assert [row.learning_rate for row in demo.run.history] == [
+        1.0 - 0.9 * k / 100 for k in range(100)
+    ]
+
+
+def test_train_history_row_measured_before_the_update(demo: Demo) -> None:
+    # row 0 is the initial model's loss: the numbers come before the step's update
+    first = max_margin(demo.model, demo.dataset.xs, demo.dataset.ys)
+    row = demo.run.history[0]
+    assert row.loss == first.total_loss.data
+    assert row.data_loss == first.data_loss.data
+    assert row.reg_loss == first.reg_loss.data
+    assert row.accuracy == first.accuracy
+    # and the final model is one update past the last row
+    after = max_margin(demo.run.final_model, demo.dataset.xs, demo.dataset.ys)
+    assert after.total_loss.data != demo.run.final_loss
+
+
+def test_train_does_not_change_initial_model(demo: Demo) -> None:
+    now = [(p.id, p.label, p.data.hex()) for p in fm.nn.parameters(demo.model)]
+    assert now == demo.before
+    assert data_of(demo.run.final_model) != [float.fromhex(h) for _, _, h in demo.before]
+    assert not {p.id for p in fm.nn.parameters(demo.run.final_model)} & {
+        i for i, _, _ in demo.before
+    }
+
+
+# -- one step, learning rates, log_every ------------------------------------------
+
+
+def test_train_one_step_is_loss_backward_update() -> None:
+    model, ds = small()
+    run = train(model, ds, steps=1, learning_rate=0.3)
+    g = fm.backward(max_margin(model, ds.xs, ds.ys).total_loss)
+    assert data_of(run.final_model) == data_of(fm.nn.apply_gradients(model, g, 0.3))
+
+
+def test_train_learning_rate_number_is_constant() -> None:
+    model, ds = small()
+    run = train(model, ds, steps=3, learning_rate=0.25)
+    assert [row.learning_rate for row in run.history] == [0.25, 0.25, 0.25]
+    as_function = train(model, ds, steps=3, learning_rate=lambda k: 0.25)
+    assert data_of(as_function.final_model) == data_of(run.final_model)
+    assert list(map(row_tuple, as_function.history)) == list(map(row_tuple, run.history))
+
+
+def test_train_learning_rate_function_of_step() -> None:
+    model, ds = small()
+    run = train(model, ds, steps=4, learning_rate=lambda k: 0.5 / (k + 1))
+    assert [row.learning_rate for row in run.history] == [0.5, 0.25, 0.5 / 3, 0.125]
+
+
+def test_train_learning_rate_zero_keeps_the_model() -> None:
+    model, ds = small()
+    run = train(model, ds, steps=3, learning_rate=0)
+    assert data_of(run.final_model) == data_of(model)
+    assert len({row.loss for row in run.history}) == 1
+
+
+def test_train_sgd_optimizer_with_the_schedule_is_the_default() -> None:
+    model, ds = small()
+    plain = train(model, ds, steps=3)
+    with_sgd = train(model, ds, steps=3, optimizer=fm.optim.sgd(micrograd_schedule))
+    assert data_of(with_sgd.final_model) == data_of(plain.final_model)
+    assert list(map(row_tuple, with_sgd.history)) == list(map(row_tuple, plain.history))
+
+
+@functools.lru_cache(maxsize=1)
+def full_history() -> tuple[tuple[float, ...], ...]:
+    model, ds = small()
+    return tuple(map(row_tuple, train(model, ds, steps=8).history))
+
+
+@given(steps=st.integers(1, 8), log_every=st.integers(1, 10))
+@settings(max_examples=20, deadline=None)
+def test_train_log_every_keeps_multiples_and_the_last(steps: int, log_every: int) -> None:
+    model, ds = small()
+    run = train(model, ds, steps=steps, log_every=log_every)
+    kept = [k for k in range(steps) if k % log_every == 0 or k == steps - 1]
+    assert [row.step for row in run.history] == kept
+    assert list(map(row_tuple, run.history)) == [full_history()[k] for k in kept]
+    assert run.final_loss == full_history()[steps - 1][1]
+
+
+def test_train_log_every_skips_rows_not_training() -> None:
+    model, ds = small()
+    every = train(model, ds, steps=7)
+    sparse = train(model, ds, steps=7, log_every=3)
+    assert [row.step for row in sparse.history] == [0, 3, 6]
+    assert data_of(sparse.final_model) == data_of(every.final_model)
+
+
+def test_train_batches_are_seeded() -> None:
+    model, ds = small()
+    a = train(model, ds, steps=4, batch_size=5, seed=1)
+    b = train(model, ds, steps=4, batch_size=5, seed=1)
+    c = train(model, ds, steps=4, batch_size=5, seed=2)
+    assert list(map(row_tuple, a.history)) == list(map(row_tuple, b.history))
+    assert list(map(row_tuple, a.history)) != list(map(row_tuple, c.history))
+    assert all((row.accuracy * 5) == round(row.accuracy * 5) for row in a.history)
+    # each step draws its own batch
+    still = train(model, ds, steps=4, batch_size=5, learning_rate=0)
+    assert len({row.data_loss for row in still.history}) > 1
+
+
+# -- micrograd_schedule -----------------------------------------------------------
+
+
+def test_micrograd_schedule_is_the_demos_formula() -> None:
+    for k in range(101):
+        assert micrograd_schedule(k) == 1.0 - 0.9 * k / 100
+    assert micrograd_schedule(0) == 1.0
+    assert micrograd_schedule(100) == pytest.approx(0.1)
+
+
+@given(k=st.integers(101, 10**12))
+def test_micrograd_schedule_stays_at_final_value_after_100(k: int) -> None:
+    assert micrograd_schedule(k) == micrograd_schedule(100)
+
+
+# -- determinism ------------------------------------------------------------------
+
+FINGERPRINT = """
+import json
+import functional_micrograd as fm
+
+def fingerprint():
+    out = []
+    for batch_size in (None, 5):
+        run = fm.train(fm.nn.mlp(2, [4, 4, 1], seed=7), fm.datasets.moons(12, noise=0.1, seed=3),
+                       steps=4, batch_size=batch_size)
+        out.append([[float(getattr(row, name)).hex() for name in
+                     ("step", "loss", "data_loss", "reg_loss", "accuracy", "learning_rate")]
+                    for row in run.history])
+        out.append([p.data.hex() for p in fm.nn.parameters(run.final_model)])
+    return out
+"""
+
+
+def fingerprint() -> Any:
+    scope: dict[str, Any] = {}
+    exec(FINGERPRINT, scope)
+    return scope["fingerprint"]()
+
+
+def test_train_twice_bit_identical() -> None:
+    assert fingerprint() == fingerprint()
+
+
+def test_train_bit_identical_across_processes_and_hash_seeds() -> None:
+    here = fingerprint()
+    for hash_seed in ("0", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        out = subprocess.run(
+            [sys.executable, "-c", FINGERPRINT + "print(json.dumps(fingerprint()))"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        assert json.loads(out.stdout) == here
+
+
+# -- iterate ----------------------------------------------------------------------
+
+
+def test_iterate_yields_initial_state_then_one_per_step() -> None:
+    model, ds = small()
+    states = list(iterate(model, ds, steps=5))
+    assert [s.step for s in states] == [0, 1, 2, 3, 4, 5]
+    assert all(isinstance(s, TrainState) for s in states)
+    assert states[0].model is model
+    assert len(states[0].history) == 0
+    assert [len(s.history) for s in states] == [0, 1, 2, 3, 4, 5]
+
+
+def test_iterate_states_stay_valid() -> None:
+    model, ds = small()
+    states = list(iterate(model, ds, steps=4))
+    # every earlier state is untouched by the later steps: each history a prefix of the next
+    for before, after in itertools.pairwise(states):
+        assert list(after.history[: len(before.history)]) == list(before.history)
+        assert data_of(before.model) != data_of(after.model)
+    assert data_of(states[0].model) == data_of(model)
+
+
+def test_iterate_last_state_equals_train() -> None:
+    model, ds = small()
+    *_, last = iterate(model, ds, steps=6, log_every=4)
+    run = train(model, ds, steps=6, log_every=4)
+    assert data_of(last.model) == data_of(run.final_model)
+    assert list(map(row_tuple, last.history)) == list(map(row_tuple, run.history))
+    assert last.step == 6
+
+
+def test_iterate_is_lazy() -> None:
+    model, ds = small()
+    start = time.perf_counter()
+    first_two = list(toolz.take(2, iterate(model, ds, steps=10**6)))
+    assert time.perf_counter() - start < 10.0  # a million steps would take hours
+    assert [s.step for s in first_two] == [0, 1]
+
+
+def test_iterate_early_stop() -> None:
+    model = fm.nn.mlp(2, [8, 1], seed=1)
+    ds = fm.datasets.blobs(10, noise=0.1, seed=2)
+    stream = iterate(model, ds, steps=1000)
+    done = next(s for s in stream if s.history and s.history[-1].accuracy == 1.0)
+    assert done.step < 1000
+    assert done.history[-1].step == done.step - 1
+
+
+# -- divergence -------------------------------------------------------------------
+
+
+def test_training_diverged_on_enormous_weights() -> None:
+    model, ds = small()
+    huge = fm.nn.with_parameters(model, [1e200] * fm.nn.parameter_count(model))
+    with pytest.raises(TrainingDiverged) as info:
+        train(huge, ds, steps=5)
+    error = info.value
+    assert isinstance(error, ArithmeticError)
+    assert error.step == 0
+    assert error.state.step == 0
+    assert error.state.model is huge
+    assert isinstance(error.__cause__, (ArithmeticError, ValueError))
+    assert not isinstance(error.__cause__, TrainingDiverged)
+    assert "step 0" in str(error)
+
+
+def diverging_states() -> tuple[list[TrainState], TrainingDiverged]:
+    model = fm.nn.mlp(2, [4, 1], seed=5)
+    ds = fm.datasets.moons(10, noise=0.1, seed=1)
+    seen: list[TrainState] = []
+    stream: Iterator[TrainState] = iterate(model, ds, steps=50, learning_rate=1e300)
+    with pytest.raises(TrainingDiverged) as info:
+        for state in stream:
+            seen.append(state)
+    return seen, info.value
+
+
+def test_training_diverged_keeps_last_good_state() -> None:
+    seen, error = diverging_states()
+    assert error.state is seen[-1]
+    assert error.step == error.state.step == len(seen) - 1
+    assert len(error.state.history) == error.step
+    # the last good model is an ordinary, finite, usable model
+    model = error.state.model
+    assert all(math.isfinite(x) for x in data_of(model))
+    assert data_of(fm.nn.from_json(fm.nn.to_json(model))) == data_of(model)
+    assert isinstance(error.__cause__, (ArithmeticError, ValueError))
+    assert f"step {error.step}" in str(error)
+
+
+def test_training_diverged_from_train_with_huge_learning_rate() -> None:
+    model = fm.nn.mlp(2, [4, 1], seed=5)
+    ds = fm.datasets.moons(10, noise=0.1, seed=1)
+    with pytest.raises(TrainingDiverged) as info:
+        train(model, ds, steps=50, learning_rate=1e300)
+    _, streamed = diverging_states()
+    assert info.value.step == streamed.step
+    assert data_of(info.value.state.model) == data_of(streamed.state.model)
+    assert isinstance(info.value, ArithmeticError)
+
+
+def test_training_diverged_pickles_and_copies() -> None:
+    # e.g. raised in a worker process and sent back to the parent
+    _, error = diverging_states()
+    for again in (pickle.loads(pickle.dumps(error)), copy.copy(error)):
+        assert isinstance(again, TrainingDiverged)
+        assert again.step == error.step
+        assert again.state.step == error.state.step
+        assert data_of(again.state.model) == data_of(error.state.model)
+        assert str(again) == str(error)
+        assert type(again.__cause__) is type(error.__cause__)
+        assert str(again.__cause__) == str(error.__cause__)
+
+
+def test_train_collector_paused_during_a_step_and_restored() -> None:
+    seen: list[bool] = []
+
+    def watching_loss(*args: Any, **kwargs: Any) -> LossResult:
+        seen.append(gc.isenabled())
+        return max_margin(*args, **kwargs)
+
+    model, ds = small()
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        train(model, ds, steps=2, loss=watching_loss)
+        assert seen == [False, False]
+        assert gc.isenabled()
+        with pytest.raises(TrainingDiverged):
+            huge = [1e200] * fm.nn.parameter_count(model)
+            train(fm.nn.with_parameters(model, huge), ds, steps=2)
+        assert gc.isenabled()
+        gc.disable()
+        train(model, ds, steps=1)
+        assert not gc.isenabled()
+    finally:
+        if was:
+            gc.enable()
+        else:
+            gc.disable()
+
+
+# -- bad input --------------------------------------------------------------------
+
+TRAINERS: list[Callable[..., Any]] = [train, iterate]
+BAD: list[tuple[dict[str, Any], type[Exception], str]] = [
+    ({"steps": 0}, ValueError, "steps"),
+    ({"steps": -1}, ValueError, "steps"),
+    ({"steps": 1.5}, TypeError, "steps"),
+    ({"steps": True}, TypeError, "steps"),
+    ({"steps": "10"}, TypeError, "steps"),
+    ({"log_every": 0}, ValueError, "log_every"),
+    ({"log_every": 2.0}, TypeError, "log_every"),
+    ({"alpha": -1e-4}, ValueError, "alpha"),
+    ({"alpha": math.nan}, ValueError, "alpha"),
+    ({"learning_rate": -0.1}, ValueError, "learning_rate"),
+    ({"learning_rate": math.inf}, ValueError, "learning_rate"),
+    ({"learning_rate": "fast"}, TypeError, "learning_rate"),
+    ({"batch_size": 0}, ValueError, "batch_size"),
+    ({"batch_size": 13}, ValueError, "batch_size"),
+    ({"batch_size": True}, TypeError, "batch_size"),
+    ({"seed": 1.0}, TypeError, "seed"),
+    ({"optimizer": "adam"}, TypeError, "optimizer"),
+    ({"optimizer": fm.optim.sgd(0.1), "learning_rate": 0.1}, ValueError, "learning rate"),
+    ({"loss": "max_margin"}, TypeError, "loss"),
+]
+
+
+@pytest.mark.parametrize("trainer", TRAINERS, ids=["train", "iterate"])
+@pytest.mark.parametrize(
+    ("options", "error", "names"),
+    BAD,
+    ids=[repr(sorted(o)) + repr(list(o.values())) for o, _, _ in BAD],
+)
+def test_train_rejects_bad_options(
+    trainer: Callable[..., Any], options: dict[str, Any], error: type[Exception], names: str
+) -> None:
+    model, ds = small()
+    # iterate checks everything when called, before the first state is asked for
+    with pytest.raises(error, match=rf"{trainer.__name__}: .*{names}"):
+        trainer(model, ds, **options)
+
+
+@pytest.mark.parametrize("trainer", TRAINERS, ids=["train", "iterate"])
+def test_train_rejects_non_datasets(trainer: Callable[..., Any]) -> None:
+    model, ds = small()
+    with pytest.raises(TypeError, match="Dataset"):
+        trainer(model, (ds.xs, ds.ys))
+    with pytest.raises(TypeError, match="Dataset"):
+        trainer(model, None)
+
+
+@pytest.mark.parametrize("trainer", TRAINERS, ids=["train", "iterate"])
+def test_train_rejects_empty_dataset(trainer: Callable[..., Any]) -> None:
+    empty = Dataset(xs=(), ys=(), metadata={"name": "empty"})
+    with pytest.raises(ValueError, match="empty"):
+        trainer(fm.nn.mlp(2, [3, 1]), empty)
+
+
+@pytest.mark.parametrize("trainer", TRAINERS, ids=["train", "iterate"])
+@pytest.mark.parametrize("nin", [1, 3])
+def test_train_rejects_dataset_of_other_width(trainer: Callable[..., Any], nin: int) -> None:
+    _, ds = small()
+    with pytest.raises(ValueError, match=rf"takes {nin} inputs .* have 2"):
+        trainer(fm.nn.mlp(nin, [3, 1]), ds)
+
+
+@pytest.mark.parametrize("trainer", TRAINERS, ids=["train", "iterate"])
+def test_train_rejects_non_models(trainer: Callable[..., Any]) -> None:
+    _, ds = small()
+    with pytest.raises(TypeError, match="Neuron, Layer or MLP"):
+        trainer("model", ds)
+
+
+def test_train_rejects_schedule_giving_negative_rate() -> None:
+    model, ds = small()
+    with pytest.raises(ValueError, match="learning rate"):
+        train(model, ds, steps=3, learning_rate=lambda k: 0.1 - 0.1 * k)
