@@ -94,7 +94,6 @@ def draw(data: fm.datasets.Dataset, state: fm.training.TrainState, path: Path) -
         ax.plot([r["step"] for r in rows], [r["value"] for r in rows], label=metric)
     ax.set_title("Loss")
     ax.set_xlabel("step")
-    ax.set_yscale("log")
     ax.legend()
 
     ax = axes[1][0]
