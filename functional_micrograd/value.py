@@ -406,7 +406,10 @@ def _div(a: Value, b: Value) -> Value:
     da = 1.0 / bd
     db = -out / bd
     if not (_isfinite(out) and _isfinite(da) and _isfinite(db)):
-        raise _not_finite("div", f"{ad!r} / {bd!r} (or its derivative)", out)
+        if not _isfinite(out):
+            raise _not_finite("div", f"{ad!r} / {bd!r}", out)
+        bad = da if not _isfinite(da) else db
+        raise _not_finite("div", f"the derivative of {ad!r} / {bd!r}", bad)
     return _node(out, "/", (a, b), (da, db))
 
 
@@ -453,7 +456,9 @@ def _pow(a: Value, n: object) -> Value:
             f"pow: {x!r} ** {exponent!r} (or its derivative) is too large for a float"
         ) from None
     if not (_isfinite(out) and _isfinite(local)):
-        raise _not_finite("pow", f"{x!r} ** {exponent!r} (or its derivative)", out)
+        if not _isfinite(out):
+            raise _not_finite("pow", f"{x!r} ** {exponent!r}", out)
+        raise _not_finite("pow", f"the derivative of {x!r} ** {exponent!r}", local)
     return _node(out, f"**{exponent!r}", (a,), (local,))
 
 
