@@ -79,11 +79,17 @@ def micrograd_twin(model: fm.nn.MLP, nouts: list[int]) -> micrograd.nn.MLP:
 
 def micrograd_demo(
     model: micrograd.nn.MLP, xs: Sequence[Sequence[float]], ys: Sequence[float], steps: int
-) -> list[tuple[float, ...]]:
-    """The demo notebook's loss and training loop; one row per step, as it prints them."""
+) -> list[tuple[tuple[float, ...], int]]:
+    """The demo notebook's loss and training loop; one row per step, as it prints them.
+
+    Each row comes with the number of scores within TOL of 0: micrograd adds
+    up gradients in set order, so a weight whose gradient cancels out lands on
+    0.0 or on +-1e-17 from one run to the next, and a score that close to 0
+    may count as right or wrong.
+    """
     Value = micrograd.engine.Value
 
-    def loss() -> tuple[Any, Any, Any, float]:
+    def loss() -> tuple[Any, Any, Any, float, int]:
         inputs = [list(map(Value, xrow)) for xrow in xs]
         scores = list(map(model, inputs))
         losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(ys, scores)]
@@ -92,17 +98,18 @@ def micrograd_demo(
         reg_loss = alpha * sum(p * p for p in model.parameters())
         total_loss = data_loss + reg_loss
         accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(ys, scores)]
-        return total_loss, data_loss, reg_loss, sum(accuracy) / len(accuracy)
+        ties = sum(abs(scorei.data) <= TOL for scorei in scores)
+        return total_loss, data_loss, reg_loss, sum(accuracy) / len(accuracy), ties
 
     rows = []
     for k in range(steps):
-        total_loss, data_loss, reg_loss, acc = loss()
+        total_loss, data_loss, reg_loss, acc, ties = loss()
         model.zero_grad()
         total_loss.backward()
         learning_rate = 1.0 - 0.9 * k / 100
         for p in model.parameters():
             p.data -= learning_rate * p.grad
-        rows.append((k, total_loss.data, data_loss.data, reg_loss.data, acc, learning_rate))
+        rows.append(((k, total_loss.data, data_loss.data, reg_loss.data, acc, learning_rate), ties))
     return rows
 
 
@@ -113,11 +120,13 @@ def assert_train_matches_micrograd(
     twin = micrograd_twin(model, nouts)
     expected = micrograd_demo(twin, ds.xs, ds.ys, steps)
     assert len(run.history) == steps
-    for row, want in zip(run.history, expected):
+    for row, (want, ties) in zip(run.history, expected):
         got = row_tuple(row)
         assert got[0] == want[0]
-        assert got[4] == want[4], (row, want)  # accuracy: a count over the points
-        assert all(close(a, b) for a, b in zip(got[1:], want[1:])), (row, want)
+        # accuracy counts points: equal, but for scores micrograd leaves at about 0
+        assert abs(got[4] - want[4]) * len(ds) <= ties + 1e-9, (row, want, ties)
+        for i in (1, 2, 3, 5):  # loss, data_loss, reg_loss, learning_rate
+            assert close(got[i], want[i]), (ROW_FIELDS[i], row, want)
     for p, q in zip(fm.nn.parameters(run.final_model), twin.parameters(), strict=True):
         assert close(p.data, q.data), (p.label, p.data, q.data)
 
