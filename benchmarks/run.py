@@ -1,0 +1,377 @@
+"""Same-run comparisons of functional_micrograd against karpathy's micrograd 0.1.0.
+
+Run from the repository root:
+
+    python -m benchmarks            # the full suite (a few minutes)
+    python -m benchmarks --quick    # smaller and fewer runs (under a minute)
+    python -m benchmarks --json out/bench.json
+
+Every timing alternates the two libraries in one process and keeps the best
+of several runs; ratios are ours / micrograd, so below 1.0 means faster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from importlib.metadata import version
+
+import micrograd.engine as mg
+
+import functional_micrograd as fm
+from benchmarks import workloads as w
+
+
+@dataclass
+class Row:
+    """One line of the table: a measurement for each library and their ratio."""
+
+    name: str
+    unit: str
+    ours: float | None
+    theirs: float | None
+    note: str = ""
+    ratio: float | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        valid = self.ours is not None and self.theirs not in (None, 0.0)
+        self.ratio = self.ours / self.theirs if valid else None  # type: ignore[operator]
+
+
+@dataclass
+class Settings:
+    quick: bool
+    samples: int
+    steps_per_run: int
+    runs: int
+    chain_ops: int
+    big_chain_ops: int
+    small_chain_ops: int
+
+
+def settings(quick: bool) -> Settings:
+    if quick:
+        return Settings(True, 30, 2, 2, 20_000, 100_000, 10_000)
+    return Settings(False, 100, 3, 5, 100_000, 1_000_000, 10_000)
+
+
+# -- timing ----------------------------------------------------------------------------
+
+
+@contextmanager
+def collector(enabled: bool) -> Iterator[None]:
+    """Run with Python's cyclic collector on (as shipped) or off; restore it after."""
+    was_enabled = gc.isenabled()
+    gc.collect()
+    if enabled:
+        gc.enable()
+    else:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        else:
+            gc.disable()
+        gc.collect()
+
+
+def best_of(
+    runs: int, pair: tuple[Callable[[], float], Callable[[], float]]
+) -> tuple[float, float]:
+    """Best (smallest) result of each of two measurements, alternating which goes first."""
+    best = [float("inf"), float("inf")]
+    for r in range(runs):
+        order = (0, 1) if r % 2 == 0 else (1, 0)
+        for i in order:
+            best[i] = min(best[i], pair[i]())
+    return best[0], best[1]
+
+
+def per_step(
+    steps: int, gc_on: bool, setup: Callable[[], Any], step: Callable[[Any, int], Any]
+) -> float:
+    """Seconds per step for ``steps`` consecutive steps from a fresh start."""
+    state = setup()
+    with collector(gc_on):
+        start = time.perf_counter()
+        for k in range(steps):
+            state = step(state, k)
+        elapsed = time.perf_counter() - start
+    del state
+    return elapsed / steps
+
+
+# -- the measurements ---------------------------------------------------------------------
+
+
+def training_step(s: Settings) -> list[Row]:
+    data, ours_model, theirs_model = w.demo_setup(s.samples)
+    ours_step = w.ours_step_function(data)
+
+    def ours(gc_on: bool) -> float:
+        return per_step(
+            s.steps_per_run, gc_on, lambda: fm.training.initial_state(ours_model), ours_step
+        )
+
+    def theirs(gc_on: bool) -> float:
+        def setup() -> Any:
+            w.copy_weights(ours_model, theirs_model)
+            return theirs_model
+
+        def step(model: Any, k: int) -> Any:
+            w.theirs_step(model, data, k)
+            return model
+
+        return per_step(s.steps_per_run, gc_on, setup, step)
+
+    rows = []
+    for gc_on, label in ((True, "collector as shipped"), (False, "collector off in both")):
+        a, b = best_of(s.runs, (lambda on=gc_on: ours(on), lambda on=gc_on: theirs(on)))
+        rows.append(Row(f"training step ({label})", "s", a, b))
+    return rows
+
+
+def step_phases(s: Settings) -> list[Row]:
+    """Forward, backward and update of one step, each timed alone."""
+    data, ours_model, theirs_model = w.demo_setup(s.samples)
+    rows = []
+    for gc_on, label in ((True, "as shipped"), (False, "off")):
+        best = phase_times(s.runs, gc_on, data, ours_model, theirs_model)
+        for phase in ("forward", "backward", "update"):
+            name = f"  {phase} (collector {label})"
+            rows.append(Row(name, "s", best[("ours", phase)], best[("theirs", phase)]))
+    return rows
+
+
+def phase_times(
+    runs: int, gc_on: bool, data: Any, ours_model: Any, theirs_model: Any
+) -> dict[tuple[str, str], float]:
+    best: dict[tuple[str, str], float] = {}
+
+    def record(who: str, t0: float, t1: float, t2: float, t3: float) -> float:
+        for phase, t in (("forward", t1 - t0), ("backward", t2 - t1), ("update", t3 - t2)):
+            best[(who, phase)] = min(best.get((who, phase), float("inf")), t)
+        return t3 - t0
+
+    def ours() -> float:
+        with collector(gc_on):
+            t0 = time.perf_counter()
+            result = w.ours_forward(ours_model, data)
+            t1 = time.perf_counter()
+            gradients = w.ours_backward(result)
+            t2 = time.perf_counter()
+            w.ours_update(ours_model, gradients, 0)
+            t3 = time.perf_counter()
+            del result, gradients
+        return record("ours", t0, t1, t2, t3)
+
+    def theirs() -> float:
+        w.copy_weights(ours_model, theirs_model)
+        with collector(gc_on):
+            t0 = time.perf_counter()
+            total, _ = w.theirs_forward(theirs_model, data)
+            t1 = time.perf_counter()
+            w.theirs_backward(theirs_model, total)
+            t2 = time.perf_counter()
+            w.theirs_update(theirs_model, 0)
+            t3 = time.perf_counter()
+            del total
+        return record("theirs", t0, t1, t2, t3)
+
+    best_of(runs, (ours, theirs))
+    return best
+
+
+def expressions(s: Settings) -> list[Row]:
+    rows = []
+    n = s.chain_ops
+
+    def timed(build: Callable[[], Any], differentiate: Callable[[Any], Any]) -> float:
+        with collector(False):
+            start = time.perf_counter()
+            differentiate(build())
+            return time.perf_counter() - start
+
+    a, b = best_of(
+        s.runs,
+        (
+            lambda: timed(lambda: w.balanced(fm.Value, n), w.ours_differentiate),
+            lambda: timed(lambda: w.balanced(mg.Value, n), w.theirs_differentiate),
+        ),
+    )
+    rows.append(Row(f"{n:,}-op balanced expression, build + backward", "s", a, b))
+
+    # A chain is as deep as it is long: micrograd's recursive walk needs its limit raised.
+    def theirs_chain() -> float:
+        spent: list[float] = []
+
+        def work() -> None:
+            spent.append(timed(lambda: w.chain(mg.Value, n), w.theirs_differentiate))
+
+        w.with_deep_recursion(3 * n, work)
+        return spent[0]
+
+    a, b = best_of(
+        s.runs, (lambda: timed(lambda: w.chain(fm.Value, n), w.ours_differentiate), theirs_chain)
+    )
+    rows.append(
+        Row(
+            f"{n:,}-op chain, build + backward",
+            "s",
+            a,
+            b,
+            "micrograd with its recursion limit raised",
+        )
+    )
+    rows.append(
+        Row(f"{n:,}-op chain, default recursion limit", "", 1.0, None, theirs_at_default(n))
+    )
+
+    big, small = s.big_chain_ops, s.small_chain_ops
+    big_time = min(timed(lambda: w.chain(fm.Value, big), w.ours_differentiate) for _ in range(2))
+    small_time = min(
+        timed(lambda: w.chain(fm.Value, small), w.ours_differentiate) for _ in range(s.runs * 3)
+    )
+    rows.append(
+        Row(f"{big:,}-op chain, build + backward", "s", big_time, None, theirs_at_default(big))
+    )
+    per_big, per_small = big_time / big * 1e9, small_time / small * 1e9
+    rows.append(
+        Row(
+            f"time per node: {big:,} vs {small:,}-op chain (ours)",
+            "ns",
+            per_big,
+            per_small,
+            "ratio = per-node time at the large size / at the small size",
+        )
+    )
+    return rows
+
+
+def theirs_at_default(n: int) -> str:
+    """What micrograd does with an n-op chain at Python's default recursion limit."""
+    out = w.chain(mg.Value, n)
+    try:
+        out.backward()
+    except RecursionError:
+        return "micrograd: RecursionError"
+    return "micrograd: differentiates"
+
+
+def memory(s: Settings) -> list[Row]:
+    """Bytes allocated per graph node while building the training step's graph."""
+    data, ours_model, theirs_model = w.demo_setup(s.samples)
+
+    def traced(build: Callable[[], Any]) -> tuple[int, Any]:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            graph = build()
+            used = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        return used, graph
+
+    ours_bytes, result = traced(lambda: w.ours_forward(ours_model, data))
+    ours_nodes = len(fm.topological_order(result.total_loss))
+    ours_ops = w.ours_op_nodes(result.total_loss)
+    theirs_bytes, (total, _) = traced(lambda: w.theirs_forward(theirs_model, data))
+    theirs_all = w.theirs_nodes(total)
+    theirs_nodes, theirs_ops = len(theirs_all), sum(1 for node in theirs_all if node._op)
+    del result, total, theirs_all
+    gc.collect()
+    return [
+        Row(
+            "memory per graph node (training step)",
+            "bytes",
+            ours_bytes / ours_nodes,
+            theirs_bytes / theirs_nodes,
+        ),
+        Row("op nodes in the training step's graph", "nodes", ours_ops, theirs_ops),
+    ]
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def fmt(x: float | None, unit: str) -> str:
+    if x is None:
+        return "-"
+    if unit == "s":
+        return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s"
+    if unit in ("bytes", "ns"):
+        return f"{x:.0f} {unit}"
+    if unit == "nodes":
+        return f"{x:,.0f}"
+    return ""
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        f"{'benchmark':<58} {'ours':>11} {'micrograd':>11} {'ratio':>7}  note",
+        "-" * 100,
+    ]
+    for r in rows:
+        ratio = f"{r.ratio:.3f}" if r.ratio is not None else "-"
+        ours, theirs = fmt(r.ours, r.unit), fmt(r.theirs, r.unit)
+        lines.append(f"{r.name:<58} {ours:>11} {theirs:>11} {ratio:>7}  {r.note}")
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "machine": platform.machine(),
+        "system": platform.system(),
+        "cpus": os.cpu_count(),
+        "pyrsistent": version("pyrsistent"),
+        "micrograd": version("micrograd"),
+        "functional_micrograd": fm.__version__,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer runs")
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+    s = settings(args.quick)
+    kind = "quick" if s.quick else "full"
+    print(f"{kind} run; {s.samples} points; best of {s.runs} runs; {machine()}")
+    rows: list[Row] = []
+    for part in (training_step, step_phases, expressions, memory):
+        rows.extend(part(s))
+    print(table(rows))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(
+            json.dumps(
+                {"settings": vars(s), "machine": machine(), "rows": [vars(r) for r in rows]},
+                indent=2,
+            )
+        )
+        print(f"results written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
