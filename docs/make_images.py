@@ -1,0 +1,167 @@
+"""Draw the pictures of docs/walkthrough.md into docs/images/.
+
+Trains micrograd's demo in full (moons(100, noise=0.1), MLP(2, [16, 16, 1]),
+100 steps: about half a minute) and draws, from ``fm.plot_data`` rows:
+
+    moons_data.png         the dataset
+    loss_curves.png        total, data and regularization loss per step
+    accuracy.png           training accuracy per step
+    decision_boundary.png  the model's decision regions before and after training
+
+and, from ``fm.graph.to_dot`` rendered by Graphviz's ``dot`` (skipped with a
+message when ``dot`` is not installed; ``apt-get install graphviz``):
+
+    neuron_graph.png       the graph of one small neuron, with its gradients
+
+Needs matplotlib (``python3 -m pip install -e ".[examples]"``).
+
+Run: python3 docs/make_images.py
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+import functional_micrograd as fm
+from functional_micrograd import plot_data
+
+IMAGES = Path(__file__).resolve().parent / "images"
+COLOURS = {-1.0: "tab:red", 1.0: "tab:blue"}
+SAVE = {"dpi": 100, "metadata": {"Software": None}}  # no version stamp in the files
+
+
+def small_neuron() -> tuple[fm.Value, fm.Gradients]:
+    """The neuron of the walkthrough's backward section, run on (2, 1), and its gradients."""
+    unit = fm.nn.with_parameters(fm.nn.neuron(2, activation="relu"), [0.5, -1.0, 0.25])
+    out = unit([2.0, 1.0]).set(label="out")
+    return out, fm.backward(out)
+
+
+def scatter(ax: Any, points: list[dict[str, float]], edge: bool = False) -> None:
+    for label, colour in COLOURS.items():
+        chosen = [p for p in points if p["label"] == label]
+        ax.scatter(
+            [p["x"] for p in chosen],
+            [p["y"] for p in chosen],
+            s=22,
+            c=colour,
+            label=f"label {label:+.0f}",
+            edgecolors="k" if edge else "none",
+            linewidths=0.5,
+        )
+
+
+def save(fig: Any, name: str) -> None:
+    fig.tight_layout()
+    fig.savefig(IMAGES / name, **SAVE)
+    plt.close(fig)
+    print(f"wrote {IMAGES / name}")
+
+
+def draw_data(points: list[dict[str, float]]) -> None:
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    scatter(ax, points)
+    ax.set_title("fm.datasets.moons(100, noise=0.1)")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right")
+    save(fig, "moons_data.png")
+
+
+def draw_losses(rows: list[dict[str, Any]]) -> None:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for metric in ("total loss", "data loss", "regularization loss"):
+        chosen = [r for r in rows if r["metric"] == metric]
+        ax.plot([r["step"] for r in chosen], [r["value"] for r in chosen], label=metric)
+    ax.set_title("Loss at each step (measured before the step's update)")
+    ax.set_xlabel("step")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    save(fig, "loss_curves.png")
+
+
+def draw_accuracy(rows: list[dict[str, Any]]) -> None:
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot([r["step"] for r in rows], [r["value"] for r in rows], c="tab:green")
+    ax.set_title("Training accuracy")
+    ax.set_xlabel("step")
+    ax.set_ylabel("% of points on the right side")
+    ax.set_ylim(0, 102)
+    ax.grid(alpha=0.3)
+    save(fig, "accuracy.png")
+
+
+def regions(ax: Any, grid: list[dict[str, float]]) -> None:
+    xs = sorted({r["x"] for r in grid})
+    ys = sorted({r["y"] for r in grid})
+    at = {(r["x"], r["y"]): r["predicted"] for r in grid}
+    zz = [[at[(x, y)] for x in xs] for y in ys]
+    ax.contourf(xs, ys, zz, levels=[-2, 0, 2], colors=["#f4b6b6", "#b6cdf4"], alpha=0.8)
+
+
+def draw_boundaries(run: Any, data: fm.datasets.Dataset, points: list[dict[str, float]]) -> None:
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    panels = [
+        (run.initial_model, f"Before training: accuracy {run.history[0].accuracy:.0%}"),
+        (run.final_model, f"After {len(run.history)} steps: accuracy {run.final_accuracy:.0%}"),
+    ]
+    for ax, (model, title) in zip(axes, panels):
+        regions(ax, plot_data.decision_boundary(model, data))
+        scatter(ax, points, edge=True)
+        ax.set_title(title)
+        ax.set_aspect("equal")
+    axes[0].legend(loc="upper right")
+    save(fig, "decision_boundary.png")
+
+
+def draw_neuron_graph() -> None:
+    dot = shutil.which("dot")
+    if dot is None:
+        print("Graphviz 'dot' is not installed: skipped neuron_graph.png")
+        return
+    out, grads = small_neuron()
+    text = fm.graph.to_dot(out, grads)
+    png = subprocess.run([dot, "-Tpng", "-Gdpi=90"], input=text.encode(), capture_output=True)
+    if png.returncode != 0:
+        raise RuntimeError(f"dot failed: {png.stderr.decode(errors='replace')}")
+    (IMAGES / "neuron_graph.png").write_bytes(png.stdout)
+    print(f"wrote {IMAGES / 'neuron_graph.png'}")
+
+
+def main() -> int:
+    IMAGES.mkdir(exist_ok=True)
+    draw_neuron_graph()
+    data = fm.datasets.moons(100, noise=0.1)
+    points = plot_data.dataset_points(data)
+    draw_data(points)
+
+    print("training micrograd's demo for 100 steps ...")
+    run = fm.train(fm.nn.mlp(2, [16, 16, 1], seed=1337), data, steps=100)
+    draw_losses(plot_data.loss_history(run))
+    draw_accuracy(plot_data.accuracy_history(run))
+    draw_boundaries(run, data, points)
+
+    rows = plot_data.training_history(run)
+    perfect = next((r["step"] for r in rows if r["accuracy"] == 1.0), None)
+    print(f"{run}; first row with 100% accuracy: step {perfect}")
+    for r in rows[:: len(rows) // 10] + rows[-1:]:
+        print(
+            f"  step {r['step']:3d}: loss {r['loss']:.4f} (data {r['data_loss']:.4f}, "
+            f"reg {r['reg_loss']:.4f}), accuracy {r['accuracy_percent']:.0f}%"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
