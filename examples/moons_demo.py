@@ -43,6 +43,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--samples must be at least 2, got {args.samples}")
     if not 0.0 <= args.noise < 10.0:
         parser.error(f"--noise must be in [0, 10), got {args.noise}")
+    existing = next((p for p in (args.out, *args.out.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        parser.error(f"--out must be a folder, but {existing} is a file")
     return args
 
 

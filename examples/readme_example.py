@@ -6,10 +6,17 @@ The same expression as micrograd's README; the gradients come back from
 Run: python3 examples/readme_example.py
 """
 
+import argparse
+import sys
+
 import functional_micrograd as fm
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    # No options: parsing still gives --help and a usage error for anything else.
+    argparse.ArgumentParser(
+        description="Run micrograd's README expression and print g, dg/da and dg/db."
+    ).parse_args(argv)
     a = fm.Value(-4.0, label="a")
     b = fm.Value(2.0, label="b")
     c = a + b
@@ -27,7 +34,8 @@ def main() -> None:
     grads = fm.backward(g)
     print(f"{grads[a]:.4f}")  # 138.8338, dg/da
     print(f"{grads[b]:.4f}")  # 645.5773, dg/db
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
