@@ -101,7 +101,18 @@ class Value(PClass):
     local_grads = field(type=tuple, initial=())
 
     def __new__(cls, data: int | float, label: str | None = None) -> Value:
-        return _leaf(_as_float("Value", data), _check_label("Value", label))
+        if type(data) is not float or not _isfinite(data):  # the common case needs no checks
+            data = _as_float("Value", data)
+        if label is not None and type(label) is not str:
+            label = _check_label("Value", label)
+        node: Value = _new_instance(Value)  # as in _node (defined below this class)
+        _set_data(node, data)
+        _set_op(node, "")
+        _set_label(node, label)
+        _set_id(node, next(_ids))
+        _set_inputs(node, ())
+        _set_local_grads(node, ())
+        return node
 
     # -- record protocol -------------------------------------------------
 
@@ -187,28 +198,28 @@ class Value(PClass):
     # -- operators ---------------------------------------------------------
 
     def __add__(self, other: Operand) -> Value:
-        return _add(self, _operand("add", other))
+        return _add(self, other if type(other) is Value else _operand("add", other))
 
     def __radd__(self, other: Operand) -> Value:
-        return _add(_operand("add", other), self)
+        return _add(other if type(other) is Value else _operand("add", other), self)
 
     def __sub__(self, other: Operand) -> Value:
-        return _sub(self, _operand("sub", other))
+        return _sub(self, other if type(other) is Value else _operand("sub", other))
 
     def __rsub__(self, other: Operand) -> Value:
-        return _sub(_operand("sub", other), self)
+        return _sub(other if type(other) is Value else _operand("sub", other), self)
 
     def __mul__(self, other: Operand) -> Value:
-        return _mul(self, _operand("mul", other))
+        return _mul(self, other if type(other) is Value else _operand("mul", other))
 
     def __rmul__(self, other: Operand) -> Value:
-        return _mul(_operand("mul", other), self)
+        return _mul(other if type(other) is Value else _operand("mul", other), self)
 
     def __truediv__(self, other: Operand) -> Value:
-        return _div(self, _operand("div", other))
+        return _div(self, other if type(other) is Value else _operand("div", other))
 
     def __rtruediv__(self, other: Operand) -> Value:
-        return _div(_operand("div", other), self)
+        return _div(other if type(other) is Value else _operand("div", other), self)
 
     def __pow__(self, exponent: int | float) -> Value:
         return _pow(self, exponent)
@@ -375,7 +386,14 @@ def _add(a: Value, b: Value) -> Value:
     if not _isfinite(out):
         raise _not_finite("add", f"{a.data!r} + {b.data!r}", out)
     # d(a+b)/da = 1, d(a+b)/db = 1
-    return _node(out, "+", (a, b), _ONE_ONE)
+    node: Value = _new_instance(Value)  # _node's body, inlined: + and * are most of a graph
+    _set_data(node, out)
+    _set_op(node, "+")
+    _set_label(node, None)
+    _set_id(node, next(_ids))
+    _set_inputs(node, (a, b))
+    _set_local_grads(node, _ONE_ONE)
+    return node
 
 
 def _sub(a: Value, b: Value) -> Value:
@@ -393,7 +411,14 @@ def _mul(a: Value, b: Value) -> Value:
     if not _isfinite(out):
         raise _not_finite("mul", f"{ad!r} * {bd!r}", out)
     # d(a*b)/da = b, d(a*b)/db = a
-    return _node(out, "*", (a, b), (bd, ad))
+    node: Value = _new_instance(Value)  # _node's body, inlined, as in _add
+    _set_data(node, out)
+    _set_op(node, "*")
+    _set_label(node, None)
+    _set_id(node, next(_ids))
+    _set_inputs(node, (a, b))
+    _set_local_grads(node, (bd, ad))
+    return node
 
 
 def _div(a: Value, b: Value) -> Value:
