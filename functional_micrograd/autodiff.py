@@ -37,6 +37,8 @@ class Gradients(PClass):
     ``g[x]`` (or ``grad(x, g)``) is d(output)/dx as a float; a Value that is not
     in the graph, or does not influence the output, gets 0.0. ``to_map()``
     gives the table itself: a ``pyrsistent.PMap`` from node id to float.
+    Nodes whose gradient is exactly 0.0 are left out of the table, so
+    ``x in g`` and ``len(g)`` count only nodes with a nonzero gradient.
 
     >>> from functional_micrograd.value import Value
     >>> a, b = Value(2.0), Value(5.0)

@@ -47,6 +47,7 @@ __all__ = [
     "Layer",
     "Model",
     "Neuron",
+    "Output",
     "apply_gradients",
     "forward",
     "from_json",
@@ -60,6 +61,7 @@ __all__ = [
 ]
 
 Output = Value | tuple[Value, ...]
+"""What running a model gives: one Value, or a tuple of Values for several outputs."""
 
 _NONLINEARITIES: dict[str, Callable[[Value], Value]] = {
     "relu": _relu,
@@ -150,6 +152,7 @@ class MLP(PClass):
 
 
 Model = Neuron | Layer | MLP
+"""Anything :func:`forward`, :func:`parameters` and the updates accept."""
 
 
 # -- checking arguments -----------------------------------------------------------
@@ -275,6 +278,14 @@ def _nin(model: Model) -> int:
     return len(model.layers[0].neurons[0].w)
 
 
+def _nout(model: Model) -> int:
+    if isinstance(model, Neuron):
+        return 1
+    if isinstance(model, Layer):
+        return len(model.neurons)
+    return len(model.layers[-1].neurons)
+
+
 def _neuron_forward(unit: Neuron, xs: tuple[Value, ...]) -> Value:
     act = unit.b
     for wi, xi in zip(unit.w, xs):
@@ -311,10 +322,10 @@ def forward(model: Model, x: Sequence[Operand]) -> Output:
     """
     _check_model("forward", model)
     xs = _inputs("forward", model, x)
-    if isinstance(model, Neuron):
-        return _neuron_forward(model, xs)
-    rows = (model,) if isinstance(model, Layer) else model.layers
     with _collector.paused():  # see _collector: a forward pass makes no cycles
+        if isinstance(model, Neuron):
+            return _neuron_forward(model, xs)
+        rows = (model,) if isinstance(model, Layer) else model.layers
         for row in rows:
             xs = _layer_forward(row, xs)
     return xs[0] if len(xs) == 1 else xs

@@ -9,7 +9,7 @@ the number of updates done so far) and two functions::
 Everything that changes from one update to the next travels in the returned
 state (a named record: :class:`SGDState`, :class:`MomentumState`,
 :class:`AdamState`); the model and state passed in are never changed.
-Per-parameter numbers are kept in ``PVector``\\ s indexed like
+Per-parameter numbers are kept in PVectors, indexed like
 ``nn.parameters(model)``, because a parameter's position is what stays the
 same from one model to the next (its Value, and so its id, is new each time).
 
@@ -47,6 +47,7 @@ __all__ = [
     "AdamState",
     "LearningRate",
     "MomentumState",
+    "OptState",
     "Optimizer",
     "SGDState",
     "adam",
@@ -59,6 +60,7 @@ LearningRate = float | Callable[[int], float]
 """A fixed rate, or a schedule: a function of the number of updates done so far."""
 
 OptState = Any
+"""An optimizer's state: SGDState, MomentumState or AdamState."""
 
 
 def _architecture(model: Model) -> tuple[Any, ...]:
@@ -125,7 +127,9 @@ def _check_rate(where: str, learning_rate: object) -> LearningRate:
 
 
 def _check_fraction(where: str, name: str, x: object) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0.0 <= x < 1.0:
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise TypeError(f"{where}: expected {name} to be a number in [0, 1), got {x!r}")
+    if not 0.0 <= x < 1.0:
         raise ValueError(f"{where}: expected {name} in [0, 1), got {x!r}")
     return float(x)
 
@@ -138,10 +142,13 @@ def learning_rate_at(learning_rate: LearningRate, count: int) -> float:
     """
     rate = learning_rate(count) if callable(learning_rate) else learning_rate
     if isinstance(rate, bool) or not isinstance(rate, (int, float)):
-        raise TypeError(f"learning rate: the schedule gave {rate!r} at step {count}, not a number")
+        raise TypeError(
+            f"learning_rate_at: expected the schedule to give a number at step {count}, "
+            f"got {rate!r}"
+        )
     if not (math.isfinite(rate) and rate >= 0):
         raise ValueError(
-            f"learning rate: expected a finite number >= 0 at step {count}, got {rate!r}"
+            f"learning_rate_at: expected a finite learning rate >= 0 at step {count}, got {rate!r}"
         )
     return float(rate)
 
@@ -251,11 +258,9 @@ def adam(
     rate = _check_rate("adam", learning_rate)
     beta1 = _check_fraction("adam", "b1", b1)
     beta2 = _check_fraction("adam", "b2", b2)
-    if (
-        isinstance(eps, bool)
-        or not isinstance(eps, (int, float))
-        or not (math.isfinite(eps) and eps > 0)
-    ):
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)):
+        raise TypeError(f"adam: expected eps to be a number > 0, got {eps!r}")
+    if not (math.isfinite(eps) and eps > 0):
         raise ValueError(f"adam: expected eps to be a finite number > 0, got {eps!r}")
     epsilon = float(eps)
 

@@ -29,11 +29,21 @@ from functional_micrograd import rng as _rng
 from functional_micrograd.autodiff import backward
 from functional_micrograd.datasets import Dataset
 from functional_micrograd.losses import LossResult, _batch, _check_alpha, max_margin
-from functional_micrograd.nn import MLP, Layer, Model, Neuron, _check_model, _nin, apply_gradients
+from functional_micrograd.nn import (
+    MLP,
+    Layer,
+    Model,
+    Neuron,
+    _check_model,
+    _nin,
+    _nout,
+    apply_gradients,
+)
 from functional_micrograd.optim import LearningRate, Optimizer, learning_rate_at
 
 __all__ = [
     "HistoryRow",
+    "LossFunction",
     "Run",
     "StepFunction",
     "TrainState",
@@ -46,6 +56,7 @@ __all__ = [
 ]
 
 LossFunction = Callable[..., LossResult]
+"""A loss like ``losses.max_margin``: ``(model, xs, ys, alpha=, batch_size=, seed=)``."""
 _MODEL_TYPES: Any = (Neuron, Layer, MLP)
 
 
@@ -101,6 +112,7 @@ class Run(PClass):
 
 
 StepFunction = Callable[[TrainState, int], TrainState]
+"""A training step: the state so far and the step number in, the next state out."""
 
 
 class TrainingDiverged(ArithmeticError):
@@ -160,6 +172,11 @@ def _check_dataset(where: str, dataset: object, model: Model) -> Dataset:
     if width != _nin(model):
         raise ValueError(
             f"{where}: the model takes {_nin(model)} inputs but the dataset's points have {width}"
+        )
+    if _nout(model) != 1:
+        raise ValueError(
+            f"{where}: expected a model with one output (a score per point), "
+            f"got {_nout(model)} outputs"
         )
     return dataset
 

@@ -468,7 +468,7 @@ def _pow(a: Value, n: object) -> Value:
     if x < 0.0 and exponent != int(exponent):
         raise ValueError(
             f"pow: a negative base with a fractional exponent has no real result: "
-            f"{x!r} ** {exponent!r}"
+            f"({x!r}) ** {exponent!r}"
         )
     if x == 0.0 and 0 < exponent < 1:
         raise ZeroDivisionError(f"pow: the derivative of x ** {exponent!r} at x = 0.0 is infinite")
