@@ -199,69 +199,76 @@ def phase_times(
     return best
 
 
+def timed(gc_on: bool, build: Callable[[], Any], differentiate: Callable[[Any], Any]) -> float:
+    """Seconds to build an expression and differentiate it (ours also frees it)."""
+    with collector(gc_on):
+        start = time.perf_counter()
+        differentiate(build())
+        return time.perf_counter() - start
+
+
 def expressions(s: Settings) -> list[Row]:
     rows = []
     n = s.chain_ops
+    for gc_on, label in ((True, "as shipped"), (False, "off")):
 
-    def timed(build: Callable[[], Any], differentiate: Callable[[Any], Any]) -> float:
-        with collector(False):
-            start = time.perf_counter()
-            differentiate(build())
-            return time.perf_counter() - start
+        def ours_balanced(on: bool = gc_on) -> float:
+            return timed(on, lambda: w.balanced(fm.Value, n), w.ours_differentiate)
 
-    a, b = best_of(
-        s.runs,
-        (
-            lambda: timed(lambda: w.balanced(fm.Value, n), w.ours_differentiate),
-            lambda: timed(lambda: w.balanced(mg.Value, n), w.theirs_differentiate),
-        ),
-    )
-    rows.append(Row(f"{n:,}-op balanced expression, build + backward", "s", a, b))
+        def theirs_balanced(on: bool = gc_on) -> float:
+            return timed(on, lambda: w.balanced(mg.Value, n), w.theirs_differentiate)
 
-    # A chain is as deep as it is long: micrograd's recursive walk needs its limit raised.
-    def theirs_chain() -> float:
-        spent: list[float] = []
+        def ours_chain(on: bool = gc_on) -> float:
+            return timed(on, lambda: w.chain(fm.Value, n), w.ours_differentiate)
 
-        def work() -> None:
-            spent.append(timed(lambda: w.chain(mg.Value, n), w.theirs_differentiate))
+        def theirs_chain(on: bool = gc_on) -> float:
+            # A chain is as deep as it is long: micrograd's recursive walk needs room.
+            spent: list[float] = []
 
-        w.with_deep_recursion(3 * n, work)
-        return spent[0]
+            def work() -> None:
+                spent.append(timed(on, lambda: w.chain(mg.Value, n), w.theirs_differentiate))
 
-    a, b = best_of(
-        s.runs, (lambda: timed(lambda: w.chain(fm.Value, n), w.ours_differentiate), theirs_chain)
-    )
+            w.with_deep_recursion(3 * n, work)
+            return spent[0]
+
+        a, b = best_of(s.runs, (ours_balanced, theirs_balanced))
+        name = f"{n:,}-op balanced expression, build + backward (collector {label})"
+        rows.append(Row(name, "s", a, b))
+        a, b = best_of(s.runs, (ours_chain, theirs_chain))
+        name = f"{n:,}-op chain, build + backward (collector {label})"
+        rows.append(Row(name, "s", a, b, "micrograd with its recursion limit raised"))
+
     rows.append(
-        Row(
-            f"{n:,}-op chain, build + backward",
-            "s",
-            a,
-            b,
-            "micrograd with its recursion limit raised",
-        )
+        Row(f"{n:,}-op chain, default recursion limit", "", None, None, theirs_at_default(n))
     )
-    rows.append(
-        Row(f"{n:,}-op chain, default recursion limit", "", 1.0, None, theirs_at_default(n))
-    )
+    rows.extend(scaling(s))
+    return rows
 
+
+def scaling(s: Settings) -> list[Row]:
+    """Time per node of our chain at a large and a small size."""
     big, small = s.big_chain_ops, s.small_chain_ops
-    big_time = min(timed(lambda: w.chain(fm.Value, big), w.ours_differentiate) for _ in range(2))
-    small_time = min(
-        timed(lambda: w.chain(fm.Value, small), w.ours_differentiate) for _ in range(s.runs * 3)
-    )
-    rows.append(
-        Row(f"{big:,}-op chain, build + backward", "s", big_time, None, theirs_at_default(big))
-    )
-    per_big, per_small = big_time / big * 1e9, small_time / small * 1e9
-    rows.append(
-        Row(
-            f"time per node: {big:,} vs {small:,}-op chain (ours)",
-            "ns",
-            per_big,
-            per_small,
-            "ratio = per-node time at the large size / at the small size",
+    theirs = theirs_at_default(big)
+    rows = []
+    for gc_on, label in ((True, "as shipped"), (False, "off")):
+        big_time = min(
+            timed(gc_on, lambda: w.chain(fm.Value, big), w.ours_differentiate) for _ in range(2)
         )
-    )
+        small_time = min(
+            timed(gc_on, lambda: w.chain(fm.Value, small), w.ours_differentiate)
+            for _ in range(s.runs * 3)
+        )
+        name = f"{big:,}-op chain, build + backward (collector {label})"
+        rows.append(Row(name, "s", big_time, None, theirs))
+        rows.append(
+            Row(
+                f"  time per node, {big:,} vs {small:,} ops (collector {label})",
+                "ns",
+                big_time / big * 1e9,
+                small_time / small * 1e9,
+                "ours at both sizes; ratio = large / small",
+            )
+        )
     return rows
 
 

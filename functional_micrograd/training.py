@@ -261,11 +261,15 @@ def make_step(
                     model, opt_state = apply_gradients(state.model, gradients, rate), None
                 else:
                     model, opt_state = optimizer.update(state.model, gradients, state.opt_state)
+                row = _row(k, result, rate)
+                # Drop the step's graph while the collector is still paused: it
+                # would otherwise walk all of it once at its next young pass.
+                del result, gradients
         except (ArithmeticError, ValueError) as error:
             raise TrainingDiverged(k, state, error) from error
         history = state.history
         if k % log_every == 0 or k == last:
-            history = history.append(_row(k, result, rate))
+            history = history.append(row)
         return TrainState(model=model, step=state.step + 1, history=history, opt_state=opt_state)
 
     return step
