@@ -27,7 +27,7 @@ import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from pyrsistent import PClass, PMap, field, pmap
+from pyrsistent import PClass, PMap, field, freeze, pmap
 
 from functional_micrograd import rng as rng_
 
@@ -166,7 +166,10 @@ def _check_metadata(metadata: object) -> PMap[str, Any]:
         raise ValueError(f"Dataset: expected metadata to have a str 'name', got {dict(metadata)!r}")
     if not all(isinstance(k, str) for k in metadata):
         raise ValueError(f"Dataset: expected metadata keys to be strs, got {list(metadata)!r}")
-    return metadata if isinstance(metadata, PMap) else pmap(metadata)
+    # freeze: lists, dicts and sets inside become PVectors, PMaps and PSets, so
+    # nothing the caller keeps a handle on can change the Dataset afterwards.
+    frozen: PMap[str, Any] = freeze(pmap(metadata))
+    return frozen
 
 
 def _pair(row: object) -> Pair | None:
