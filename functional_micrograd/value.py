@@ -331,7 +331,12 @@ def _restore(
 
 def _show(x: object, limit: int = 60) -> str:
     """repr(x), shortened so that an error message stays readable."""
-    text = repr(x)
+    try:
+        text = repr(x)
+    except ValueError:  # an int with more digits than str() will write
+        if not isinstance(x, int):
+            raise
+        text = f"<an int of about {int(x.bit_length() * math.log10(2)) + 1} digits>"
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
@@ -464,11 +469,11 @@ def _pow(a: Value, n: object) -> Value:
     exponent = _exponent(n)
     x = a.data
     if x == 0.0 and exponent < 0:
-        raise ZeroDivisionError(f"pow: {x!r} ** {exponent!r} is a division by zero")
+        raise ZeroDivisionError(f"pow: {x!r} ** {_show(exponent)} is a division by zero")
     if x < 0.0 and exponent != int(exponent):
         raise ValueError(
             f"pow: a negative base with a fractional exponent has no real result: "
-            f"({x!r}) ** {exponent!r}"
+            f"({x!r}) ** {_show(exponent)}"
         )
     if x == 0.0 and 0 < exponent < 1:
         raise ZeroDivisionError(f"pow: the derivative of x ** {exponent!r} at x = 0.0 is infinite")
@@ -478,12 +483,12 @@ def _pow(a: Value, n: object) -> Value:
         local = 0.0 if exponent == 0 else exponent * x ** (exponent - 1)
     except OverflowError:
         raise OverflowError(
-            f"pow: {x!r} ** {exponent!r} (or its derivative) is too large for a float"
+            f"pow: {x!r} ** {_show(exponent)} (or its derivative) is too large for a float"
         ) from None
     if not (_isfinite(out) and _isfinite(local)):
         if not _isfinite(out):
-            raise _not_finite("pow", f"{x!r} ** {exponent!r}", out)
-        raise _not_finite("pow", f"the derivative of {x!r} ** {exponent!r}", local)
+            raise _not_finite("pow", f"{x!r} ** {_show(exponent)}", out)
+        raise _not_finite("pow", f"the derivative of {x!r} ** {_show(exponent)}", local)
     return _node(out, f"**{exponent!r}", (a,), (local,))
 
 
