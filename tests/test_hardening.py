@@ -27,6 +27,7 @@ import json
 import math
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -346,10 +347,33 @@ FORMS: list[tuple[str, Make]] = [
 FORM_IDS = [f"{name}-{i}" for i, (name, _) in enumerate(FORMS)]
 
 
+@contextmanager
+def _time_bound(seconds: float) -> Iterator[None]:
+    """Turn a hang into a failure: TimeoutError after ``seconds`` (POSIX, main thread)."""
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield  # the callers also check the time taken afterwards
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _finite_or_refused(name: str, make: Callable[[], Any], *others: str) -> None:
     start = time.perf_counter()
     try:
-        y = make()
+        with _time_bound(2.0):
+            y = make()
     except (ArithmeticError, ValueError) as error:
         message = str(error)
         names = tuple(f"{op}:" for op in (name, "Value", *others))
@@ -359,6 +383,15 @@ def _finite_or_refused(name: str, make: Callable[[], Any], *others: str) -> None
         assert type(y.data) is float and math.isfinite(y.data), y
         assert all(type(d) is float and math.isfinite(d) for d in y.local_grads), y.local_grads
         assert len(y.local_grads) == len(y.inputs)
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs POSIX interval timers")
+def test_time_bound_turns_a_hang_into_a_failure() -> None:
+    start = time.perf_counter()
+    with pytest.raises(TimeoutError), _time_bound(0.05):
+        while True:
+            pass
     assert time.perf_counter() - start < 1.0
 
 
@@ -569,7 +602,7 @@ def _nothing_imported_or_run() -> Iterator[list[str]]:
 def _loads_or_value_error(text: Any, limit: float = 2.0) -> None:
     """from_json gives a model or ValueError, within ``limit`` seconds, running nothing."""
     start = time.perf_counter()
-    with _nothing_imported_or_run() as calls:
+    with _nothing_imported_or_run() as calls, _time_bound(2 * limit):
         try:
             model = fm.nn.from_json(text)
         except ValueError as error:
@@ -591,7 +624,7 @@ def _refused(text: str, limit: float = 2.0) -> None:
     """from_json raises its own ValueError, within ``limit`` seconds, running nothing."""
     start = time.perf_counter()
     error: BaseException | None = None
-    with _nothing_imported_or_run() as calls:
+    with _nothing_imported_or_run() as calls, _time_bound(2 * limit):
         try:
             fm.nn.from_json(text)
         except BaseException as caught:  # checked below, outside the spies
