@@ -111,7 +111,16 @@ class Optimizer(PClass):
 # -- checks -------------------------------------------------------------------
 
 
+def _finite_rate(where: str, what: str, rate: object) -> float:
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)):
+        raise TypeError(f"{where}: expected {what} to be a number, got {rate!r}")
+    if not (math.isfinite(rate) and rate >= 0):
+        raise ValueError(f"{where}: expected {what} to be a finite number >= 0, got {rate!r}")
+    return float(rate)
+
+
 def _check_rate(where: str, learning_rate: object) -> LearningRate:
+    """A schedule as it is, or a fixed rate checked and made a float."""
     if callable(learning_rate):
         return learning_rate
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)):
@@ -119,11 +128,7 @@ def _check_rate(where: str, learning_rate: object) -> LearningRate:
             f"{where}: expected learning_rate to be a number or a function of the step, "
             f"got {learning_rate!r}"
         )
-    if not (math.isfinite(learning_rate) and learning_rate >= 0):
-        raise ValueError(
-            f"{where}: expected learning_rate to be a finite number >= 0, got {learning_rate!r}"
-        )
-    return float(learning_rate)
+    return _finite_rate(where, "learning_rate", learning_rate)
 
 
 def _check_fraction(where: str, name: str, x: object) -> float:
@@ -141,16 +146,7 @@ def learning_rate_at(learning_rate: LearningRate, count: int) -> float:
     (0.5, 0.25)
     """
     rate = learning_rate(count) if callable(learning_rate) else learning_rate
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)):
-        raise TypeError(
-            f"learning_rate_at: expected the schedule to give a number at step {count}, "
-            f"got {rate!r}"
-        )
-    if not (math.isfinite(rate) and rate >= 0):
-        raise ValueError(
-            f"learning_rate_at: expected a finite learning rate >= 0 at step {count}, got {rate!r}"
-        )
-    return float(rate)
+    return _finite_rate("learning_rate_at", f"the learning rate at step {count}", rate)
 
 
 def _check_update(where: str, model: object, gradients: object, state: object, kind: type) -> None:

@@ -17,7 +17,6 @@ True
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -39,7 +38,7 @@ from functional_micrograd.nn import (
     _nout,
     apply_gradients,
 )
-from functional_micrograd.optim import LearningRate, Optimizer, learning_rate_at
+from functional_micrograd.optim import LearningRate, Optimizer, _check_rate, learning_rate_at
 
 __all__ = [
     "HistoryRow",
@@ -181,21 +180,6 @@ def _check_dataset(where: str, dataset: object, model: Model) -> Dataset:
     return dataset
 
 
-def _check_learning_rate(where: str, learning_rate: object) -> LearningRate:
-    if callable(learning_rate):
-        return learning_rate
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)):
-        raise TypeError(
-            f"{where}: expected learning_rate to be a number or a function of the step, "
-            f"got {learning_rate!r}"
-        )
-    if not (math.isfinite(learning_rate) and learning_rate >= 0):
-        raise ValueError(
-            f"{where}: expected learning_rate to be finite and >= 0, got {learning_rate!r}"
-        )
-    return float(learning_rate)
-
-
 def _batch_seed(seed: int, k: int) -> int:
     """A different, reproducible batch seed for every step of a run."""
     bits, _ = _rng._next((seed * 0x9E3779B97F4A7C15 + k) & ((1 << 64) - 1))
@@ -314,7 +298,7 @@ def _prepare(
                 f"{where}: give the learning rate to the optimizer, not to {where} as well "
                 f"(got optimizer={optimizer!r} and learning_rate={learning_rate!r})"
             )
-    rate = _check_learning_rate(where, learning_rate)
+    rate = _check_rate(where, learning_rate)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"{where}: expected seed to be an int, got {seed!r}")
     if not callable(loss):
