@@ -105,14 +105,7 @@ class Value(PClass):
             data = _as_float("Value", data)
         if label is not None and type(label) is not str:
             label = _check_label("Value", label)
-        node: Value = _new_instance(Value)  # as in _node (defined below this class)
-        _set_data(node, data)
-        _set_op(node, "")
-        _set_label(node, label)
-        _set_id(node, next(_ids))
-        _set_inputs(node, ())
-        _set_local_grads(node, ())
-        return node
+        return _node(data, "", (), (), label)
 
     # -- record protocol -------------------------------------------------
 
@@ -294,12 +287,14 @@ def _node(
     inputs: tuple[Value, ...],
     local_grads: tuple[float, ...],
     label: str | None = None,
+    node_id: int | None = None,
 ) -> Value:
+    """A new node; a fresh id unless ``node_id`` is given (only a relabelled node keeps its id)."""
     node: Value = _new_instance(Value)
     _set_data(node, data)
     _set_op(node, op)
     _set_label(node, label)
-    _set_id(node, next(_ids))
+    _set_id(node, next(_ids) if node_id is None else node_id)
     _set_inputs(node, inputs)
     _set_local_grads(node, local_grads)
     return node
@@ -310,14 +305,7 @@ def _leaf(data: float, label: str | None) -> Value:
 
 
 def _relabel(v: Value, label: str | None) -> Value:
-    node: Value = _new_instance(Value)
-    _set_data(node, v.data)
-    _set_op(node, v.op)
-    _set_label(node, label)
-    _set_id(node, v.id)
-    _set_inputs(node, v.inputs)
-    _set_local_grads(node, v.local_grads)
-    return node
+    return _node(v.data, v.op, v.inputs, v.local_grads, label, v.id)
 
 
 def _restore(
