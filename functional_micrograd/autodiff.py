@@ -26,7 +26,7 @@ from typing import Any
 from pyrsistent import PClass, PMap, field, pmap
 
 from functional_micrograd import _collector
-from functional_micrograd.value import Value, _as_float
+from functional_micrograd.value import Value, _as_float, _describe
 
 __all__ = ["Gradients", "backward", "grad", "topological_order", "value_and_grad"]
 
@@ -77,7 +77,7 @@ class Gradients(PClass):
 
 def _check_value(where: str, v: object) -> Value:
     if not isinstance(v, Value):
-        raise TypeError(f"{where}: expected a Value, got {v!r} ({type(v).__name__})")
+        raise TypeError(f"{where}: expected a Value, got {_describe(v)}")
     return v
 
 
