@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 from pyrsistent import PClass, PMap, field, freeze, pmap
 
 from functional_micrograd import rng as rng_
+from functional_micrograd.value import _describe
 
 __all__ = ["Dataset", "Point", "blobs", "moons", "spiral"]
 
@@ -111,10 +112,6 @@ class Dataset(PClass):
 
 
 # -- checks at the boundary ------------------------------------------------
-
-
-def _describe(x: object) -> str:
-    return f"{x!r} ({type(x).__name__})"
 
 
 def _is_number(x: object) -> bool:

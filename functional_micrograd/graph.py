@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from functional_micrograd.autodiff import Gradients, topological_order
+from functional_micrograd.autodiff import Gradients, _check_value, topological_order
 from functional_micrograd.value import Value
 
 __all__ = ["Row", "edges", "nodes", "to_dot"]
@@ -31,16 +31,13 @@ Row = dict[str, Any]
 
 
 def _check(where: str, v: object, gradients: object = None) -> Value:
-    if not isinstance(v, Value):
-        text = repr(v)
-        text = text if len(text) <= 60 else f"{text[:57]}..."
-        raise TypeError(f"{where}: expected a Value, got {text} ({type(v).__name__})")
+    value = _check_value(where, v)
     if gradients is not None and not isinstance(gradients, Gradients):
         raise TypeError(
             f"{where}: expected gradients to be Gradients (from fm.backward) or None, "
             f"got {type(gradients).__name__}"
         )
-    return v
+    return value
 
 
 def nodes(v: Value, gradients: Gradients | None = None) -> list[Row]:

@@ -26,7 +26,7 @@ from typing import Any
 from functional_micrograd.datasets import Dataset
 from functional_micrograd.nn import Layer, Model, Neuron, _check_model, _nin, forward
 from functional_micrograd.training import HistoryRow, Run, TrainState
-from functional_micrograd.value import Value
+from functional_micrograd.value import Value, _describe
 
 __all__ = [
     "History",
@@ -48,15 +48,9 @@ History = Run | TrainState | Sequence[HistoryRow]
 # -- checks -----------------------------------------------------------------------
 
 
-def _show(x: object, limit: int = 60) -> str:
-    text = repr(x)
-    text = text if len(text) <= limit else f"{text[: limit - 3]}..."
-    return f"{text} ({type(x).__name__})"
-
-
 def _check_dataset(where: str, ds: object) -> Dataset:
     if not isinstance(ds, Dataset):
-        raise TypeError(f"{where}: expected a Dataset (see fm.datasets), got {_show(ds)}")
+        raise TypeError(f"{where}: expected a Dataset (see fm.datasets), got {_describe(ds)}")
     return ds
 
 
@@ -69,23 +63,24 @@ def _history(where: str, run: object) -> tuple[HistoryRow, ...]:
         for i, row in enumerate(rows):
             if not isinstance(row, HistoryRow):
                 raise TypeError(
-                    f"{where}: expected a sequence of HistoryRows, got {_show(row)} at index {i}"
+                    f"{where}: expected a sequence of HistoryRows, "
+                    f"got {_describe(row)} at index {i}"
                 )
         return rows
     raise TypeError(
         f"{where}: expected a training Run, a TrainState or a sequence of HistoryRows "
-        f"(run.history), got {_show(run)}"
+        f"(run.history), got {_describe(run)}"
     )
 
 
 def _number(where: str, name: str, x: object) -> float:
     """``x`` as a float; TypeError unless it is an int or float (bools are not)."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where}: expected {name} to be a number, got {_show(x)}")
+        raise TypeError(f"{where}: expected {name} to be a number, got {_describe(x)}")
     try:
         return float(x)
     except OverflowError:
-        raise ValueError(f"{where}: expected {name} to be finite, got {_show(x)}") from None
+        raise ValueError(f"{where}: expected {name} to be finite, got {_describe(x)}") from None
 
 
 def _outputs(model: Model) -> int:
