@@ -316,11 +316,12 @@ def test_to_dot_any_labels_render(labels: list[str]) -> None:
     v = Value(1.0)
     for label in labels:
         v = v * Value(2.0, label=label)
-    texts = svg_texts(render_svg(to_dot(v)))
+    texts = {"".join(text.split()) for text in svg_texts(render_svg(to_dot(v)))}
     for label in labels:
-        # Graphviz trims and collapses spaces in records; control characters are shown escaped.
-        if label.isprintable() and label == " ".join(label.split()) and label:
-            assert label in texts
+        # Graphviz lays out the spaces in records as it likes (it trims, collapses and,
+        # after some characters, drops them); control characters are shown escaped.
+        if label.isprintable() and label.strip():
+            assert "".join(label.split()) in texts
 
 
 # -- bad input -----------------------------------------------------------------------
