@@ -9,10 +9,10 @@ line.
 
 >>> number("sgd", "learning_rate", 3)
 3.0
->>> number("sgd", "learning_rate", 10**400)
+>>> number("sgd", "rate", 10**400)
 Traceback (most recent call last):
 ...
-ValueError: sgd: expected learning_rate to be a finite number, got <an int of about 401 digits> (int)
+ValueError: sgd: expected rate to be a finite number, got <an int of about 401 digits> (int)
 >>> integer("train", "steps", 0)
 Traceback (most recent call last):
 ...

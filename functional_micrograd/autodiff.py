@@ -13,52 +13,70 @@ nothing to reset between passes (no ``zero_grad``).
 7.0
 >>> x
 Value(data=3.0, label='x')
+
+With ``create_graph=True`` the gradients are Values built from the derivative
+rules of :mod:`~functional_micrograd.primitives`, so they can be
+differentiated again:
+
+>>> dy = backward(y, create_graph=True)[x]  # 2x + 1, as a graph
+>>> dy.data, backward(dy)[x]
+(7.0, 2.0)
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import operator
-from collections.abc import Callable, Iterator
-from typing import Any
+import types
+from collections.abc import Iterator, Mapping
+from typing import Any, NoReturn
 
 from pyrsistent import PClass, PMap, field, pmap
 
-from functional_micrograd import _collector
-from functional_micrograd.value import Value, _as_float, _describe
+from functional_micrograd import _checks, _collector
+from functional_micrograd.primitives import lookup
+from functional_micrograd.value import Value, _below, _leaf
 
-__all__ = ["Gradients", "backward", "grad", "topological_order", "value_and_grad"]
+__all__ = ["BackwardStep", "Gradients", "backward", "backward_steps", "topological_order"]
 
 
 class Gradients(PClass):
     """The gradients of one output with respect to every node below it.
 
-    ``g[x]`` (or ``grad(x, g)``) is d(output)/dx as a float; a Value that is not
-    in the graph, or does not influence the output, gets 0.0. ``to_map()``
-    gives the table itself: a ``pyrsistent.PMap`` from node id to float.
-    Nodes whose gradient is exactly 0.0 are left out of the table, so
-    ``x in g`` and ``len(g)`` count only nodes with a nonzero gradient.
+    ``g[x]`` is d(output)/dx, for a Value ``x`` or a node id (what iterating
+    ``g`` yields); a Value that is not in the graph gets 0. The table holds one
+    entry per node of the graph, so ``x in g`` tells whether ``x`` is in it and
+    ``len(g)`` counts its nodes. ``to_map()`` gives the table as a
+    ``pyrsistent.PMap``.
+
+    The entries are floats, or Values when the gradients were built with
+    ``backward(loss, create_graph=True)``.
 
     >>> from functional_micrograd.value import Value
     >>> a, b = Value(2.0), Value(5.0)
     >>> g = backward(a * 3.0)
-    >>> g[a], g[b]
-    (3.0, 0.0)
+    >>> g[a], g[b], g[a.id]
+    (3.0, 0.0, 3.0)
     >>> len(g), a in g, b in g
     (3, True, False)
     """
 
-    table = field(type=PMap, mandatory=True)
+    table: Mapping[int, Any] = field(type=Mapping, mandatory=True)
+    as_values = field(type=bool, initial=False)
 
-    def __getitem__(self, node: Value) -> float:
-        if not isinstance(node, Value):
-            raise TypeError(f"Gradients: expected a Value, got {node!r} ({type(node).__name__})")
-        gradient: float = self.table.get(node.id, 0.0)
-        return gradient
+    def __getitem__(self, node: Value | int) -> Any:
+        key = node.id if isinstance(node, Value) else node
+        if type(key) is not int:
+            raise TypeError(
+                f"Gradients: expected a Value or a node id, got {_checks.describe(node)}"
+            )
+        found = self.table.get(key)
+        if found is None:
+            return _leaf(0.0, None) if self.as_values else 0.0
+        return found
 
     def __contains__(self, node: object) -> bool:
-        return isinstance(node, Value) and node.id in self.table
+        key = node.id if isinstance(node, Value) else node
+        return type(key) is int and key in self.table
 
     def __len__(self) -> int:
         return len(self.table)
@@ -66,48 +84,76 @@ class Gradients(PClass):
     def __iter__(self) -> Iterator[int]:
         return iter(self.table)
 
-    def to_map(self) -> PMap[int, float]:
-        """The gradient table as a PMap from node id to float."""
-        table: PMap[int, float] = self.table
-        return table
+    def to_map(self) -> PMap[int, Any]:
+        """The gradient table as a PMap from node id to gradient.
+
+        >>> from functional_micrograd.value import Value
+        >>> x = Value(2.0)
+        >>> backward(x * x).to_map()[x.id]
+        4.0
+        """
+        return pmap(self.table)
 
     def __repr__(self) -> str:
-        return f"Gradients(<{len(self.table)} nodes>)"
+        kind = "Values" if self.as_values else "floats"
+        return f"Gradients(<{len(self.table)} nodes, {kind}>)"
+
+    def __copy__(self) -> Gradients:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Gradients:
+        return self
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError(
+            "Gradients cannot be pickled: they are keyed by node ids, which mean nothing "
+            "outside the graph they came from (a loaded Value is a new node, with a new id). "
+            "Save the numbers you need instead, e.g. [g[p] for p in fm.nn.parameters(model)]"
+        )
+
+
+class BackwardStep(PClass):
+    """One edge as backward applies it: ``contribution = upstream * local_grad``.
+
+    Fields:
+        child: the node the gradient flows from.
+        parent: one of its inputs, the node it flows to.
+        upstream: d(output)/d(child), complete by the time this edge is applied.
+        local_grad: d(child)/d(parent), stored on the edge.
+        contribution: ``upstream * local_grad``.
+        total: the parent's gradient after adding this contribution.
+    """
+
+    child = field(type=Value, mandatory=True)
+    parent = field(type=Value, mandatory=True)
+    upstream = field(type=float, mandatory=True)
+    local_grad = field(type=float, mandatory=True)
+    contribution = field(type=float, mandatory=True)
+    total = field(type=float, mandatory=True)
+
+    def __repr__(self) -> str:
+        return (
+            f"BackwardStep({_name(self.child)} -> {_name(self.parent)}: "
+            f"{self.upstream:.6g} * {self.local_grad:.6g} = {self.contribution:.6g}, "
+            f"total {self.total:.6g})"
+        )
+
+
+def _name(node: Value) -> str:
+    return node.label or node.op or f"#{node.id}"
 
 
 def _check_value(where: str, v: object) -> Value:
     if not isinstance(v, Value):
-        raise TypeError(f"{where}: expected a Value, got {_describe(v)}")
+        raise TypeError(f"{where}: expected a Value, got {_checks.describe(v)}")
     return v
-
-
-def _post_order(output: Value) -> list[Value]:
-    """Iterative depth-first search: every node placed after all of its inputs."""
-    seen = {output.id}
-    order: list[Value] = []
-    # Each entry is a node and an iterator over the inputs still to visit.
-    stack = [(output, iter(output.inputs))]
-    push, pop, place, mark = stack.append, stack.pop, order.append, seen.add
-    while stack:
-        node, inputs = stack[-1]
-        for parent in inputs:
-            if parent.id not in seen:
-                mark(parent.id)
-                if parent.inputs:
-                    push((parent, iter(parent.inputs)))
-                    break
-                place(parent)  # a leaf has no inputs to wait for
-        else:  # every input is placed: place the node
-            pop()
-            place(node)
-    return order
 
 
 def topological_order(output: Value) -> tuple[Value, ...]:
     """Every node reachable from ``output``, each once, parents before children.
 
-    The walk is an iterative depth-first search (no recursion, so any depth
-    works) and takes time linear in nodes plus edges.
+    The walk uses a plain stack (no recursion, so any depth works) and takes
+    linear time; the nodes come out in the order they were made.
 
     >>> from functional_micrograd.value import Value
     >>> a = Value(1.0, label="a")
@@ -115,20 +161,20 @@ def topological_order(output: Value) -> tuple[Value, ...]:
     >>> [v.label or v.op for v in topological_order(b * 2)]
     ['a', '+', '', '*']
     """
-    return tuple(_post_order(_check_value("topological_order", output)))
+    return tuple(_below(_check_value("topological_order", output)))
 
 
-_node_id = operator.attrgetter("id")
-
-
-def backward(output: Value) -> Gradients:
+def backward(output: Value, create_graph: bool = False) -> Gradients:
     """Return d(output)/d(node) for every node below ``output`` as ``Gradients``.
 
     Visits the nodes in reverse topological order; each node passes its
     gradient to its inputs, multiplied by the local derivative stored on the
     edge, and contributions from several paths add up. No Value is changed.
-    Nodes whose gradient is exactly 0.0 are left out of the table (reading
-    one gives 0.0 all the same).
+
+    Args:
+        output: the Value to differentiate, usually a loss.
+        create_graph: build each gradient as a Value, from the derivative
+            rules of the primitives, so that it can be differentiated again.
 
     >>> from functional_micrograd.value import Value
     >>> a = Value(-4.0)
@@ -138,80 +184,107 @@ def backward(output: Value) -> Gradients:
     4.0
     """
     _check_value("backward", output)
+    if not isinstance(create_graph, bool):
+        raise TypeError(
+            "backward: expected create_graph to be True or False, "
+            f"got {_checks.describe(create_graph)}"
+        )
     with _collector.paused():  # see _collector: nothing here makes a cycle
-        order = _post_order(output)
-        grads = dict.fromkeys(map(_node_id, order), 0.0)
-        grads[output.id] = 1.0
-        for node in reversed(order):
-            g = grads[node.id]
-            if g:  # a zero gradient contributes nothing
-                for parent, local in zip(node.inputs, node.local_grads):
-                    grads[parent.id] += g * local
-        table = {node_id: g for node_id, g in grads.items() if g}
-        if not math.isfinite(sum(table.values())):
-            _raise_if_not_finite(table)
-        return Gradients(table=pmap(table))
+        if create_graph:
+            return Gradients(table=types.MappingProxyType(_graph_gradients(output)), as_values=True)
+        return Gradients(table=types.MappingProxyType(_float_gradients(output)))
 
 
-def _raise_if_not_finite(grads: dict[int, float]) -> None:
-    for node_id, g in grads.items():
-        if not math.isfinite(g):
-            raise OverflowError(
-                f"backward: the gradient of node {node_id} is {g!r}; "
-                "the derivatives along the graph overflowed the float range"
+def _float_gradients(output: Value) -> dict[int, float]:
+    order = _below(output)
+    grads = dict.fromkeys([node.id for node in order], 0.0)
+    grads[output.id] = 1.0
+    for node in reversed(order):
+        g = grads[node.id]
+        if g:  # a zero gradient contributes nothing
+            for parent, local in zip(node.inputs, node.local_grads):
+                grads[parent.id] += g * local
+    if not math.isfinite(sum(grads.values())):  # one check for the whole table
+        for key, g in grads.items():
+            if not math.isfinite(g):
+                raise OverflowError(
+                    f"backward: the gradient of node {key} is {g!r}; "
+                    "the derivatives along the graph overflowed the float range"
+                )
+    return grads
+
+
+def _graph_gradients(output: Value) -> dict[int, Value]:
+    grads: dict[int, Any] = {output.id: 1.0}  # numbers are constants, made leaves at the end
+    for node in reversed(_below(output)):
+        g = grads.get(node.id)
+        if g is None or not node.inputs:
+            continue
+        rule = lookup(node.op)
+        local = rule.derivative(*node.inputs, node)
+        if not isinstance(local, tuple) or len(local) != len(node.inputs):
+            raise ValueError(
+                f"backward: the derivative of {rule.function!r} must return a tuple of "
+                f"{len(node.inputs)} local derivative(s), got {_checks.describe(local)}"
             )
+        for parent, d in zip(node.inputs, local):
+            contribution = _times(g, d)
+            if contribution is not None:
+                before = grads.get(parent.id)
+                grads[parent.id] = contribution if before is None else before + contribution
+    return {k: g if isinstance(g, Value) else _leaf(float(g), None) for k, g in grads.items()}
 
 
-def grad(x: Value, gradients: Gradients) -> float:
-    """d(output)/dx from a gradient table; 0.0 for a node not in it.
+def _times(upstream: Any, local: Any) -> Any:
+    """upstream * local, with no node where either side is the constant 0, 1 or -1.
+
+    Only plain numbers (constants of a rule) are simplified, never a Value's
+    data, so the graph is the same for every input.
+    """
+    if not isinstance(local, Value):
+        if local == 0:
+            return None
+        if local == 1:
+            return upstream
+        if local == -1:
+            return -upstream
+        return upstream * float(local)
+    if not isinstance(upstream, Value) and upstream == 1:
+        return local
+    return upstream * local
+
+
+def backward_steps(output: Value) -> tuple[BackwardStep, ...]:
+    """Backward as data: one record per edge, in the order backward applies them.
+
+    Each step shows ``upstream * local_grad = contribution`` and the parent's
+    running ``total``; a parent's last total is exactly ``backward(output)[parent]``.
 
     >>> from functional_micrograd.value import Value
-    >>> w = Value(0.5)
-    >>> grad(w, backward(w.tanh()))
-    0.7864477329659274
+    >>> x = Value(3.0, label="x")
+    >>> for s in backward_steps(x * x):
+    ...     print(s)
+    BackwardStep(* -> x: 1 * 3 = 3, total 3)
+    BackwardStep(* -> x: 1 * 3 = 3, total 6)
     """
-    if not isinstance(gradients, Gradients):
-        raise TypeError(f"grad: expected Gradients, got {gradients!r} ({type(gradients).__name__})")
-    return gradients[x]
-
-
-def value_and_grad(
-    f: Callable[..., Any],
-) -> Callable[..., tuple[float, tuple[float, ...]]]:
-    """Create a function that evaluates ``f`` and its gradient, on plain numbers.
-
-    The returned function makes a leaf Value of each positional argument, calls
-    ``f`` on them (keyword arguments are passed through untouched), and
-    differentiates the Value ``f`` returns.
-
-    Args:
-        f: a function of Values returning a Value (or a plain number, whose
-            gradients are all 0.0).
-
-    Returns:
-        A function of numbers giving ``(value, grads)``: floats, with one
-        gradient per positional argument.
-
-    >>> value_and_grad(lambda x, y: x * y + y)(2.0, 3.0)
-    (9.0, (3.0, 3.0))
-    """
-    if not callable(f):
-        raise TypeError(f"value_and_grad: expected a function, got {f!r}")
-
-    @functools.wraps(f)
-    def evaluate(*args: float, **kwargs: Any) -> tuple[float, tuple[float, ...]]:
-        leaves = tuple(
-            Value(_as_float(f"value_and_grad: argument {i}", arg)) for i, arg in enumerate(args)
-        )
-        out = f(*leaves, **kwargs)
-        if isinstance(out, Value):
-            gradients = backward(out)
-            return out.data, tuple(gradients[leaf] for leaf in leaves)
-        if isinstance(out, (int, float)) and not isinstance(out, bool):
-            return _as_float("value_and_grad: the function's result", out), (0.0,) * len(leaves)
-        raise TypeError(
-            f"value_and_grad: expected the function to return a Value or a number, "
-            f"got {out!r} ({type(out).__name__})"
-        )
-
-    return evaluate
+    _check_value("backward_steps", output)
+    order = _below(output)
+    totals = dict.fromkeys([node.id for node in order], 0.0)
+    totals[output.id] = 1.0
+    steps = []
+    for node in reversed(order):
+        g = totals[node.id]
+        for parent, local in zip(node.inputs, node.local_grads):
+            contribution = g * local
+            totals[parent.id] += contribution
+            steps.append(
+                BackwardStep(
+                    child=node,
+                    parent=parent,
+                    upstream=g,
+                    local_grad=local,
+                    contribution=contribution,
+                    total=totals[parent.id],
+                )
+            )
+    return tuple(steps)

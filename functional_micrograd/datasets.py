@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 from pyrsistent import PClass, PMap, field, freeze, pmap
 
 from functional_micrograd import rng as rng_
-from functional_micrograd.value import _describe
+from functional_micrograd._checks import describe as _describe
 
 __all__ = ["Dataset", "Point", "blobs", "moons", "spiral"]
 

@@ -25,14 +25,13 @@ from typing import Any
 
 from pyrsistent import PClass, field
 
-from functional_micrograd import _collector
+from functional_micrograd import _checks, _collector
 from functional_micrograd import rng as _rng
 from functional_micrograd.autodiff import Gradients
 from functional_micrograd.value import (
     Operand,
     Value,
     _add,
-    _as_float,
     _leaf,
     _mul,
     _relu,
@@ -304,7 +303,7 @@ def _inputs(where: str, model: Model, x: object) -> tuple[Value, ...]:
         raise ValueError(f"{where}: expected {_nin(model)} inputs, got {len(x)}: {x!r}")
     return tuple(
         [
-            xi if isinstance(xi, Value) else _leaf(_as_float(where, xi), f"x{i}")
+            xi if isinstance(xi, Value) else _leaf(_checks.number(where, f"x[{i}]", xi), f"x{i}")
             for i, xi in enumerate(x)
         ]
     )
@@ -390,14 +389,14 @@ def with_parameters(model: Model, values: Iterable[float | Value]) -> Model:
     if len(given) != len(old):
         raise ValueError(f"with_parameters: expected {len(old)} values, got {len(given)}")
     new = [
-        v if isinstance(v, Value) else _leaf(_as_float("with_parameters", v), p.label)
+        v if isinstance(v, Value) else _leaf(_checks.number("with_parameters", "v", v), p.label)
         for p, v in zip(old, given)
     ]
     return _rebuild(model, iter(new))
 
 
 def _check_learning_rate(where: str, learning_rate: object) -> float:
-    rate = _as_float(where, learning_rate)
+    rate = _checks.number(where, "learning_rate", learning_rate)
     if rate < 0.0:
         raise ValueError(f"{where}: expected a learning rate >= 0, got {rate!r}")
     return rate

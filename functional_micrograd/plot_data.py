@@ -23,10 +23,11 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
+from functional_micrograd._checks import describe as _describe
 from functional_micrograd.datasets import Dataset
 from functional_micrograd.nn import Layer, Model, Neuron, _check_model, _nin, forward
 from functional_micrograd.training import HistoryRow, Run, TrainState
-from functional_micrograd.value import Value, _describe
+from functional_micrograd.value import Value
 
 __all__ = [
     "History",

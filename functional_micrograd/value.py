@@ -1,10 +1,12 @@
 """Scalar Values: the immutable nodes of a computation graph.
 
-Every operation on a :class:`Value` returns a new Value that remembers the
-Values it was computed from (``inputs``) and, for each of them, the local
-derivative of the result with respect to it (``local_grads``). Those local
-derivatives are computed here, in the forward pass, so that backpropagation
-(:mod:`functional_micrograd.autodiff`) is a plain loop of multiply-and-add.
+Every op on a :class:`Value` returns a new Value that remembers the Values it
+was computed from (``inputs``) and, for each, the local derivative of the
+result with respect to it (``local_grads``). What each op computes, and its
+derivative, is written once, in :mod:`~functional_micrograd.primitives`;
+this module turns those rules into nodes. The local derivatives are evaluated
+here, in the forward pass, so that backpropagation
+(:mod:`~functional_micrograd.autodiff`) is a plain loop of multiply-and-add.
 
 Nothing ever changes a Value after it is made.
 
@@ -22,11 +24,16 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-from collections.abc import Iterable
+import os
+import weakref
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, Union
 
 from pyrsistent import PClass, field
 from toolz import curry
+
+from functional_micrograd import _checks
+from functional_micrograd.primitives import PRIMITIVES, Primitive, power, register
 
 if TYPE_CHECKING:
     from functional_micrograd.autodiff import Gradients
@@ -35,22 +42,30 @@ __all__ = [
     "Edge",
     "Operand",
     "Value",
+    "abs",
     "add",
+    "cos",
+    "define_op",
     "div",
     "exp",
     "log",
+    "logsumexp",
     "mul",
     "neg",
     "pow",
     "relu",
     "sigmoid",
+    "sin",
+    "softplus",
+    "sqrt",
+    "step",
     "sub",
     "sum_values",
     "tanh",
-]
+]  # fmt: skip
 
 Operand = Union["Value", int, float]
-"""What an arithmetic operation accepts on either side: a Value or a plain number."""
+"""What an op accepts as an input: a Value or a plain number (which becomes a leaf)."""
 
 
 class Edge(NamedTuple):
@@ -70,20 +85,18 @@ class Value(PClass):
     """An immutable scalar node of a computation graph.
 
     ``Value(data, label=None)`` makes a leaf (an input or a parameter). Ops
-    make the other nodes: ``+ - * / **``, unary ``-``, and the methods
-    :meth:`relu`, :meth:`tanh`, :meth:`exp`, :meth:`log`, :meth:`sigmoid`.
+    make the other nodes: ``+ - * / **``, unary ``-``, ``abs()`` and the
+    methods below, or the functions of this module.
 
     Fields:
         data: the number this node holds; always a finite float.
-        op: ``""`` for a leaf, else the name of the op that made the node.
+        op: ``""`` for a leaf, else the name of the primitive that made it.
         label: an optional name, shown in reprs and graph pictures.
         id: a unique integer; equality and hashing use it and nothing else.
         inputs: the Values this node was computed from.
         local_grads: d(node)/d(input) for each of ``inputs``, as floats.
 
     >>> x = Value(3, label="x")
-    >>> x
-    Value(data=3.0, label='x')
     >>> y = x ** 2
     >>> y.op, y.data, y.local_grads
     ('**2', 9.0, (6.0,))
@@ -102,23 +115,30 @@ class Value(PClass):
 
     def __new__(cls, data: int | float, label: str | None = None) -> Value:
         if type(data) is not float or not _isfinite(data):  # the common case needs no checks
-            data = _as_float("Value", data)
+            data = _checks.number("Value", "data", data)
         if label is not None and type(label) is not str:
-            label = _check_label("Value", label)
+            label = _checks.label("Value", label)
         return _node(data, "", (), (), label)
-
-    # -- record protocol -------------------------------------------------
 
     @property
     def parents(self) -> tuple[Edge, ...]:
         """The edges to the nodes this one was computed from, with local derivatives."""
         return tuple(map(Edge, self.inputs, self.local_grads))
 
+    @property
+    def grad(self) -> NoReturn:
+        """Values hold no gradient here; ``backward`` returns them all as data."""
+        raise AttributeError(
+            "Value.grad: gradients are not stored on Values here; "
+            "write g = loss.backward() (or fm.backward(loss)) and read g[x]"
+        )
+
+    # -- the record protocol: only the label can change ------------------------------
+
     def set(self, *args: Any, **changes: Any) -> Value:
         """Return this node with a new label; nothing else about a node can change.
 
-        >>> e = (Value(2.0) * 3).set(label="e")
-        >>> e
+        >>> (Value(2.0) * 3).set(label="e")
         Value(data=6.0, op='*', label='e')
         """
         if args:
@@ -131,7 +151,8 @@ class Value(PClass):
                 f"Value.set: only 'label' can change, got {unknown}; data, op, id, "
                 "inputs and local_grads are fixed when a node is made: build a new Value"
             )
-        return _relabel(self, _check_label("Value.set", changes.get("label", self.label)))
+        label = _checks.label("Value.set", changes.get("label", self.label))
+        return _node(self.data, self.op, self.inputs, self.local_grads, label, self.id)
 
     def evolver(self) -> NoReturn:
         """Values have no evolver: use ``set(label=...)`` or build a new Value."""
@@ -168,11 +189,9 @@ class Value(PClass):
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # An unpickled node gets a fresh id, made after its (unpickled) inputs,
-        # so ids stay unique and keep increasing along every edge.
-        return (_restore, (self.data, self.op, self.label, self.inputs, self.local_grads))
+        return _unflatten, (_flatten(self),)
 
-    # -- identity ---------------------------------------------------------
+    # -- identity ------------------------------------------------------------------
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Value) and other.id == self.id
@@ -188,65 +207,92 @@ class Value(PClass):
         label = f", label={self.label!r}" if self.label is not None else ""
         return f"Value(data={self.data!r}{op}{label})"
 
-    # -- operators ---------------------------------------------------------
+    # -- ops -----------------------------------------------------------------------
 
     def __add__(self, other: Operand) -> Value:
         return _add(self, other if type(other) is Value else _operand("add", other))
 
     def __radd__(self, other: Operand) -> Value:
-        return _add(other if type(other) is Value else _operand("add", other), self)
+        return _add(_operand("add", other), self)
 
     def __sub__(self, other: Operand) -> Value:
         return _sub(self, other if type(other) is Value else _operand("sub", other))
 
     def __rsub__(self, other: Operand) -> Value:
-        return _sub(other if type(other) is Value else _operand("sub", other), self)
+        return _sub(_operand("sub", other), self)
 
     def __mul__(self, other: Operand) -> Value:
         return _mul(self, other if type(other) is Value else _operand("mul", other))
 
     def __rmul__(self, other: Operand) -> Value:
-        return _mul(other if type(other) is Value else _operand("mul", other), self)
+        return _mul(_operand("mul", other), self)
 
     def __truediv__(self, other: Operand) -> Value:
-        return _div(self, other if type(other) is Value else _operand("div", other))
+        return _apply(PRIMITIVES["/"], (self, _operand("div", other)))
 
     def __rtruediv__(self, other: Operand) -> Value:
-        return _div(other if type(other) is Value else _operand("div", other), self)
+        return _apply(PRIMITIVES["/"], (_operand("div", other), self))
 
     def __pow__(self, exponent: int | float) -> Value:
-        return _pow(self, exponent)
+        return _apply(power(_exponent(exponent)), (self,))
 
     def __rpow__(self, base: object) -> NoReturn:
         raise TypeError(
-            f"pow: the exponent must be an int or float, got a Value in {_show(base)} ** {self!r}; "
-            "exponents are constants here, as in micrograd"
+            f"pow: expected the exponent to be an int or float, got a Value in "
+            f"{_checks.show(base)} ** {self!r}; exponents are constants here, as in micrograd"
         )
 
     def __neg__(self) -> Value:
-        return _neg(self)
+        return _apply(PRIMITIVES["neg"], (self,))
+
+    def __abs__(self) -> Value:
+        return _apply(PRIMITIVES["abs"], (self,))
 
     def relu(self) -> Value:
-        """max(0, x); its derivative at 0 is taken as 0."""
+        """max(0, x); its derivative at 0 is taken as 0, as in micrograd."""
         return _relu(self)
 
+    def step(self) -> Value:
+        """1 where x > 0, else 0: relu's derivative."""
+        return _apply(PRIMITIVES["step"], (self,))
+
     def tanh(self) -> Value:
-        """Hyperbolic tangent."""
-        return _tanh(self)
+        """Hyperbolic tangent; finite for any input."""
+        return _apply(PRIMITIVES["tanh"], (self,))
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e ** -x); finite for any input."""
+        return _apply(PRIMITIVES["sigmoid"], (self,))
 
     def exp(self) -> Value:
         """e ** x."""
-        return _exp(self)
+        return _apply(PRIMITIVES["exp"], (self,))
 
     def log(self) -> Value:
-        """Natural logarithm; x must be positive."""
-        return _log(self)
+        """The natural logarithm; x must be positive."""
+        return _apply(PRIMITIVES["log"], (self,))
 
-    def sigmoid(self) -> Value:
-        """1 / (1 + e ** -x)."""
-        return _sigmoid(self)
+    def sin(self) -> Value:
+        """sin(x), x in radians."""
+        return _apply(PRIMITIVES["sin"], (self,))
 
-    def backward(self) -> Gradients:
+    def cos(self) -> Value:
+        """cos(x), x in radians."""
+        return _apply(PRIMITIVES["cos"], (self,))
+
+    def sqrt(self) -> Value:
+        """The square root; x must be positive."""
+        return _apply(PRIMITIVES["sqrt"], (self,))
+
+    def abs(self) -> Value:
+        """|x|; its derivative at 0 is taken as 0."""
+        return _apply(PRIMITIVES["abs"], (self,))
+
+    def softplus(self) -> Value:
+        """log(1 + e ** x), a smooth relu; finite for any input."""
+        return _apply(PRIMITIVES["softplus"], (self,))
+
+    def backward(self, create_graph: bool = False) -> Gradients:
         """Differentiate this Value; return its ``Gradients`` (see ``autodiff.backward``).
 
         >>> x = Value(2.0)
@@ -255,17 +301,102 @@ class Value(PClass):
         """
         from functional_micrograd.autodiff import backward  # autodiff builds on this module
 
-        return backward(self)
+        return backward(self, create_graph=create_graph)
 
 
-# -- making nodes ------------------------------------------------------------
+# -- making any op's node from its rule ------------------------------------------------
+
+
+def _apply(rule: Primitive, inputs: tuple[Value, ...]) -> Value:
+    """The node of one primitive op: its forward on the inputs' data and its local derivatives.
+
+    The result and every local derivative must be finite: the first bad number
+    is refused where it is made, naming the op and its operands.
+    """
+    xs = tuple([v.data for v in inputs])
+    out = rule.forward(*xs)
+    if not _isfinite(out):
+        raise OverflowError(
+            f"{rule.function}: {_call(rule, xs)} gives {out!r}, which is not finite"
+        )
+    try:
+        local = rule.derivative(*xs, out) if rule.on_floats else _user_rule(rule, xs, out)
+    except ArithmeticError as error:
+        raise type(error)(
+            f"{rule.function}: the derivative of {_call(rule, xs)} is not finite ({error})"
+        ) from None
+    if not all(map(_isfinite, local)):
+        raise OverflowError(
+            f"{rule.function}: the derivative of {_call(rule, xs)} is {local!r}, "
+            "which is not finite"
+        )
+    return _node(out, rule.name, inputs, local)
+
+
+def _call(rule: Primitive, xs: tuple[float, ...]) -> str:
+    """How an op's operands read in a message: ``1.0 + 2.0``, ``3.0 ** 2``, ``log(0.0)``."""
+    shown = [_checks.show(x) for x in xs]
+    if rule.name in ("+", "-", "*", "/"):
+        return f"{shown[0]} {rule.name} {shown[1]}"
+    if rule.name.startswith("**"):
+        return f"{shown[0]} {rule.name[:2]} {rule.name[2:]}"
+    return f"{rule.function}({', '.join(shown)})"
+
+
+def _user_rule(rule: Primitive, xs: tuple[float, ...], out: float) -> tuple[float, ...]:
+    """A user's derivative, evaluated on leaves (it is written with fm ops, for Values)."""
+    local = rule.derivative(*(_leaf(x, None) for x in xs), _leaf(out, None))
+    if not isinstance(local, tuple) or len(local) != len(xs):
+        raise ValueError(
+            f"{rule.function}: expected the derivative to return a tuple of {len(xs)} "
+            f"local derivative(s), one per input, got {_checks.describe(local)}"
+        )
+    return tuple(
+        d.data if isinstance(d, Value) else _checks.number(rule.function, "d", d) for d in local
+    )
+
+
+def _operand(where: str, x: object) -> Value:
+    """A Value as it is; a plain number as a new leaf (as micrograd does)."""
+    if isinstance(x, Value):
+        return x
+    if not _checks.is_number(x):
+        raise TypeError(f"{where}: expected a Value, int or float, got {_checks.describe(x)}")
+    return _leaf(_checks.number(where, "the operand", x), None)
+
+
+def _exponent(n: object) -> int | float:
+    if isinstance(n, Value):
+        raise TypeError(
+            f"pow: expected the exponent to be an int or float, got a Value ({n!r}); "
+            "exponents are constants here, as in micrograd"
+        )
+    if not _checks.is_number(n):
+        raise TypeError(
+            f"pow: expected the exponent to be an int or float, got {_checks.describe(n)}"
+        )
+    if isinstance(n, numbers.Integral):
+        if -(2**63) <= int(n) < 2**63:  # its name, "**" + repr(n), stays short
+            return int(n)
+        raise ValueError(
+            "pow: expected the exponent to be an int of at most 19 digits, "
+            f"got {_checks.describe(n)}"
+        )
+    return _checks.number("pow", "the exponent", n)
+
+
+# -- the speed section ------------------------------------------------------------------
 #
-# Going through PClass.__new__ checks every field on every call, which costs
-# several microseconds per node. Ops produce well-typed fields by construction,
-# so nodes are made directly: an empty instance, its slots filled once through
-# the slot descriptors (Value.__setattr__ refuses all writes afterwards).
+# + and * make most of a training step's graph (about 60,000 of its 65,000
+# nodes), so they build their node inline instead of going through _apply,
+# and every node is made without PClass's checking constructor (which costs
+# several microseconds): an empty instance, its slots filled once through the
+# slot descriptors. Together these make the forward pass about 2.5 times faster
+# (measured in benchmarks/). tests/test_value.py checks that these nodes equal
+# what _apply makes from the table.
 
-_new_instance = object.__new__
+_new = object.__new__
+_node_type: type[Value] = Value  # the tracer of jit.make_trace swaps in its own subclass
 _set_data = Value.__dict__["data"].__set__
 _set_op = Value.__dict__["op"].__set__
 _set_label = Value.__dict__["label"].__set__
@@ -273,11 +404,7 @@ _set_id = Value.__dict__["id"].__set__
 _set_inputs = Value.__dict__["inputs"].__set__
 _set_local_grads = Value.__dict__["local_grads"].__set__
 _isfinite = math.isfinite
-
-_ONE = (1.0,)
-_ZERO = (0.0,)
-_MINUS_ONE = (-1.0,)
-_ONE_ONE = (1.0, 1.0)
+_ONE, _ZERO, _ONE_ONE = (1.0,), (0.0,), (1.0, 1.0)
 _ONE_MINUS_ONE = (1.0, -1.0)
 
 
@@ -290,7 +417,7 @@ def _node(
     node_id: int | None = None,
 ) -> Value:
     """A new node; a fresh id unless ``node_id`` is given (only a relabelled node keeps its id)."""
-    node: Value = _new_instance(Value)
+    node: Value = _new(_node_type)
     _set_data(node, data)
     _set_op(node, op)
     _set_label(node, label)
@@ -304,97 +431,18 @@ def _leaf(data: float, label: str | None) -> Value:
     return _node(data, "", (), (), label)
 
 
-def _relabel(v: Value, label: str | None) -> Value:
-    return _node(v.data, v.op, v.inputs, v.local_grads, label, v.id)
-
-
-def _restore(
-    data: float, op: str, label: str | None, inputs: tuple[Value, ...], grads: tuple[float, ...]
-) -> Value:
-    return _node(data, op, inputs, grads, label)
-
-
-# -- checking input ------------------------------------------------------------
-
-
-def _show(x: object, limit: int = 60) -> str:
-    """repr(x), shortened so that an error message stays readable."""
-    try:
-        text = repr(x)
-    except ValueError:  # an int with more digits than str() will write
-        if not isinstance(x, int):
-            raise
-        text = f"<an int of about {int(x.bit_length() * math.log10(2)) + 1} digits>"
-    return text if len(text) <= limit else f"{text[: limit - 3]}..."
-
-
-def _describe(x: object) -> str:
-    return f"{_show(x)} ({type(x).__name__})"
-
-
-def _as_float(where: str, x: object) -> float:
-    """Turn an int or float into a finite float, or raise TypeError/ValueError."""
-    if type(x) is float:
-        number = x
-    elif isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where}: expected an int or float, got {_describe(x)}")
-    else:
-        try:
-            number = float(x)
-        except OverflowError:
-            raise ValueError(
-                f"{where}: expected a finite number, got {_show(x)} (too large for a float)"
-            ) from None
-    if not _isfinite(number):
-        raise ValueError(f"{where}: expected a finite number, got {number!r}")
-    return number
-
-
-def _check_label(where: str, label: object) -> str | None:
-    if label is None or isinstance(label, str):
-        return label
-    raise TypeError(f"{where}: expected label to be a str or None, got {_describe(label)}")
-
-
-def _operand(op: str, x: object) -> Value:
-    """A Value as it is; a plain number as a new leaf (as micrograd does)."""
-    if isinstance(x, Value):
-        return x
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{op}: expected a Value, int or float, got {_describe(x)}")
-    return _leaf(_as_float(op, x), None)
-
-
-def _not_finite(op: str, operands: str, result: float) -> OverflowError:
-    return OverflowError(f"{op}: {operands} gives {result!r}, which is not a finite float")
-
-
-# -- the ops -------------------------------------------------------------------
-# Each computes its result and its local derivatives, checks that they are
-# finite, and makes one node.
-
-
 def _add(a: Value, b: Value) -> Value:
     out = a.data + b.data
     if not _isfinite(out):
-        raise _not_finite("add", f"{a.data!r} + {b.data!r}", out)
-    # d(a+b)/da = 1, d(a+b)/db = 1
-    node: Value = _new_instance(Value)  # _node's body, inlined: + and * are most of a graph
+        return _apply(PRIMITIVES["+"], (a, b))  # raises, with the table's message
+    node: Value = _new(_node_type)  # _node's body, inlined
     _set_data(node, out)
     _set_op(node, "+")
     _set_label(node, None)
     _set_id(node, next(_ids))
     _set_inputs(node, (a, b))
-    _set_local_grads(node, _ONE_ONE)
+    _set_local_grads(node, _ONE_ONE)  # the rule's (1, 1)
     return node
-
-
-def _sub(a: Value, b: Value) -> Value:
-    out = a.data - b.data
-    if not _isfinite(out):
-        raise _not_finite("sub", f"{a.data!r} - {b.data!r}", out)
-    # d(a-b)/da = 1, d(a-b)/db = -1
-    return _node(out, "-", (a, b), _ONE_MINUS_ONE)
 
 
 def _mul(a: Value, b: Value) -> Value:
@@ -402,237 +450,168 @@ def _mul(a: Value, b: Value) -> Value:
     bd = b.data
     out = ad * bd
     if not _isfinite(out):
-        raise _not_finite("mul", f"{ad!r} * {bd!r}", out)
-    # d(a*b)/da = b, d(a*b)/db = a
-    node: Value = _new_instance(Value)  # _node's body, inlined, as in _add
+        return _apply(PRIMITIVES["*"], (a, b))
+    node: Value = _new(_node_type)
     _set_data(node, out)
     _set_op(node, "*")
     _set_label(node, None)
     _set_id(node, next(_ids))
     _set_inputs(node, (a, b))
-    _set_local_grads(node, (bd, ad))
+    _set_local_grads(node, (bd, ad))  # the rule's (b, a)
     return node
 
 
-def _div(a: Value, b: Value) -> Value:
-    ad = a.data
-    bd = b.data
-    if bd == 0.0:
-        raise ZeroDivisionError(f"div: division by zero: {ad!r} / {bd!r}")
-    out = ad / bd
-    # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2
-    da = 1.0 / bd
-    db = -out / bd
-    if not (_isfinite(out) and _isfinite(da) and _isfinite(db)):
-        if not _isfinite(out):
-            raise _not_finite("div", f"{ad!r} / {bd!r}", out)
-        bad = da if not _isfinite(da) else db
-        raise _not_finite("div", f"the derivative of {ad!r} / {bd!r}", bad)
-    return _node(out, "/", (a, b), (da, db))
-
-
-def _neg(a: Value) -> Value:
-    # d(-a)/da = -1
-    return _node(-a.data, "neg", (a,), _MINUS_ONE)
-
-
-def _exponent(n: object) -> int | float:
-    if isinstance(n, Value):
-        raise TypeError(
-            f"pow: the exponent must be an int or float, got a Value ({n!r}); "
-            "exponents are constants here, as in micrograd"
-        )
-    if type(n) is int or type(n) is float:
-        exponent = n
-    elif isinstance(n, bool) or not isinstance(n, numbers.Real):
-        raise TypeError(f"pow: the exponent must be an int or float, got {_describe(n)}")
-    else:
-        exponent = int(n) if isinstance(n, numbers.Integral) else float(n)
-    if isinstance(exponent, float) and not _isfinite(exponent):
-        raise ValueError(f"pow: the exponent must be finite, got {exponent!r}")
-    return exponent
-
-
-def _pow(a: Value, n: object) -> Value:
-    exponent = _exponent(n)
-    x = a.data
-    if x == 0.0 and exponent < 0:
-        raise ZeroDivisionError(f"pow: {x!r} ** {_show(exponent)} is a division by zero")
-    if x < 0.0 and exponent != int(exponent):
-        raise ValueError(
-            f"pow: a negative base with a fractional exponent has no real result: "
-            f"({x!r}) ** {_show(exponent)}"
-        )
-    if x == 0.0 and 0 < exponent < 1:
-        raise ZeroDivisionError(f"pow: the derivative of x ** {exponent!r} at x = 0.0 is infinite")
-    try:
-        out = x**exponent
-        # d(x**n)/dx = n * x**(n-1)
-        local = 0.0 if exponent == 0 else exponent * x ** (exponent - 1)
-    except OverflowError:
-        raise OverflowError(
-            f"pow: {x!r} ** {_show(exponent)} (or its derivative) is too large for a float"
-        ) from None
-    if not (_isfinite(out) and _isfinite(local)):
-        if not _isfinite(out):
-            raise _not_finite("pow", f"{x!r} ** {_show(exponent)}", out)
-        raise _not_finite("pow", f"the derivative of {x!r} ** {_show(exponent)}", local)
-    return _node(out, f"**{exponent!r}", (a,), (local,))
+def _sub(a: Value, b: Value) -> Value:
+    out = a.data - b.data
+    if not _isfinite(out):
+        return _apply(PRIMITIVES["-"], (a, b))
+    return _node(out, "-", (a, b), _ONE_MINUS_ONE)  # the rule's (1, -1)
 
 
 def _relu(a: Value) -> Value:
-    # d(relu(a))/da = 1 where a > 0, else 0 (0 at a == 0, as micrograd)
-    if a.data > 0.0:
-        return _node(a.data, "relu", (a,), _ONE)
-    return _node(0.0, "relu", (a,), _ZERO)
+    # the rule's (step(a),)
+    return _node(a.data, "relu", (a,), _ONE) if a.data > 0.0 else _node(0.0, "relu", (a,), _ZERO)
 
 
-def _tanh(a: Value) -> Value:
-    t = math.tanh(a.data)  # finite for every finite input, unlike (e**2x - 1)/(e**2x + 1)
-    # d(tanh(a))/da = 1 - tanh(a)**2
-    return _node(t, "tanh", (a,), (1.0 - t * t,))
+# -- the graph below a node --------------------------------------------------------------
 
 
-def _exp(a: Value) -> Value:
-    try:
-        out = math.exp(a.data)
-    except OverflowError:
-        raise OverflowError(f"exp: exp({a.data!r}) is too large for a float") from None
-    # d(e**a)/da = e**a
-    return _node(out, "exp", (a,), (out,))
+def _below(root: Value) -> list[Value]:
+    """Every node reachable from ``root``, each once, in increasing id order.
 
-
-def _log(a: Value) -> Value:
-    x = a.data
-    if x <= 0.0:
-        raise ValueError(f"log: expected a positive number, got {x!r}")
-    local = 1.0 / x
-    if not _isfinite(local):
-        raise _not_finite("log", f"the derivative 1 / {x!r}", local)
-    # d(log(a))/da = 1/a
-    return _node(math.log(x), "log", (a,), (local,))
-
-
-def _sigmoid(a: Value) -> Value:
-    x = a.data
-    # Two forms so that exp never overflows: for x < 0, e**x / (1 + e**x).
-    if x >= 0.0:
-        s = 1.0 / (1.0 + math.exp(-x))
-    else:
-        e = math.exp(x)
-        s = e / (1.0 + e)
-    # d(sigmoid(a))/da = sigmoid(a) * (1 - sigmoid(a))
-    return _node(s, "sigmoid", (a,), (s * (1.0 - s),))
-
-
-# -- functions ---------------------------------------------------------------------
-
-
-@curry
-def add(a: Operand, b: Operand) -> Value:
-    """a + b as a new Value; curried, so ``add(a)`` waits for ``b``.
-
-    >>> add(Value(2.0), 3).data
-    5.0
-    >>> add(1.0)(Value(2.0)).data
-    3.0
+    Ids grow along every edge (a node is made after its inputs), so this order
+    puts every node after all of its parents: a topological order, found with
+    a plain stack and one sort, with no recursion and in linear time (but for
+    the sort of the ids, which runs in C).
     """
-    return _add(_operand("add", a), _operand("add", b))
+    found = {root.id: root}
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        for parent in pop().inputs:
+            key = parent.id
+            if key not in found:
+                found[key] = parent
+                if parent.inputs:
+                    push(parent)
+    return [found[key] for key in sorted(found)]
 
 
-@curry
-def sub(a: Operand, b: Operand) -> Value:
-    """a - b as a new Value; ``sub(a)(b)`` is ``a - b``.
+# -- pickling without recursion ---------------------------------------------------------
+#
+# A Value pickles as the flat list of every node below it, in id order, so any
+# depth works. Each entry carries the node's origin (this process's token and
+# the node's id): all Values loaded from one origin share their nodes, so a
+# model and a loss built on it, pickled together or apart, stay connected.
 
-    >>> sub(Value(5.0))(2.0).data
-    3.0
-    """
-    return _sub(_operand("sub", a), _operand("sub", b))
+_TOKEN = int.from_bytes(os.urandom(8), "big")
+_loaded: weakref.WeakValueDictionary[tuple[int, int], Value] = weakref.WeakValueDictionary()
 
-
-@curry
-def mul(a: Operand, b: Operand) -> Value:
-    """a * b as a new Value; curried.
-
-    >>> from toolz import pipe
-    >>> pipe(Value(-1.5), mul(2.0), relu).data
-    0.0
-    """
-    return _mul(_operand("mul", a), _operand("mul", b))
+Entry = tuple[int, int, float, str, Any, tuple[int, ...], tuple[float, ...]]
 
 
-@curry
-def div(a: Operand, b: Operand) -> Value:
-    """a / b as a new Value; ``div(a)(b)`` is ``a / b``.
+def _flatten(root: Value) -> tuple[Entry, ...]:
+    order = _below(root)
+    position = {node.id: i for i, node in enumerate(order)}
+    return tuple(
+        (
+            _TOKEN,
+            n.id,
+            n.data,
+            n.op,
+            n.label,
+            tuple(position[p.id] for p in n.inputs),
+            n.local_grads,
+        )
+        for n in order
+    )
 
-    >>> div(10.0)(Value(4.0)).data
-    2.5
-    """
-    return _div(_operand("div", a), _operand("div", b))
+
+def _unflatten(entries: tuple[Entry, ...]) -> Value:
+    made: list[Value] = []
+    for token, origin, data, op, label, inputs, local_grads in entries:
+        node = _loaded.get((token, origin))
+        if node is None:
+            node = _node(data, op, tuple(made[i] for i in inputs), local_grads, label)
+            _loaded[token, origin] = node
+        made.append(node)
+    return made[-1]
+
+
+# -- the functions: one per primitive, made from the table ----------------------------
+
+
+def _unary(name: str, example: str) -> Callable[[Operand], Value]:
+    rule = PRIMITIVES[name]
+
+    def op(a: Operand) -> Value:
+        return _apply(rule, (_operand(rule.function, a),))
+
+    op.__name__ = op.__qualname__ = rule.function
+    op.__doc__ = f"{rule.doc} A new Value from a Value or a number.\n\n{example}"
+    return op
+
+
+def _binary(name: str, example: str) -> Callable[..., Value]:
+    rule = PRIMITIVES[name]
+    fast = {"+": _add, "-": _sub, "*": _mul}.get(name)
+
+    def op(a: Operand, b: Operand) -> Value:
+        pair = (_operand(rule.function, a), _operand(rule.function, b))
+        return fast(*pair) if fast else _apply(rule, pair)
+
+    op.__name__ = op.__qualname__ = rule.function
+    op.__doc__ = (
+        f"{rule.doc} A new Value; curried, so ``{rule.function}(a)`` waits for b.\n\n{example}"
+    )
+    result: Callable[..., Value] = curry(op)
+    return result
+
+
+add = _binary("+", ">>> add(Value(2.0), 3).data, add(1.0)(Value(2.0)).data\n(5.0, 3.0)")
+sub = _binary("-", ">>> sub(Value(5.0))(2.0).data\n3.0")
+mul = _binary("*", ">>> from toolz import pipe\n>>> pipe(Value(-1.5), mul(2.0), relu).data\n0.0")
+div = _binary("/", ">>> div(10.0)(Value(4.0)).data\n2.5")
+neg = _unary("neg", ">>> neg(Value(2.0)).data\n-2.0")
+relu = _unary("relu", ">>> relu(Value(-1.0)).data, relu(Value(2.0)).data\n(0.0, 2.0)")
+step = _unary("step", ">>> step(Value(-1.0)).data, step(Value(2.0)).data\n(0.0, 1.0)")
+tanh = _unary("tanh", ">>> tanh(Value(1000.0)).data\n1.0")
+sigmoid = _unary("sigmoid", ">>> sigmoid(Value(0.0)).data\n0.5")
+exp = _unary("exp", ">>> round(exp(Value(1.0)).data, 4)\n2.7183")
+log = _unary("log", ">>> log(Value(1.0)).data\n0.0")
+sin = _unary("sin", ">>> sin(0.0).data\n0.0")
+cos = _unary("cos", ">>> cos(0.0).data\n1.0")
+sqrt = _unary("sqrt", ">>> sqrt(Value(9.0)).data\n3.0")
+abs = _unary("abs", ">>> abs(Value(-2.5)).data\n2.5")
+softplus = _unary("softplus", ">>> round(softplus(Value(0.0)).data, 4)\n0.6931")
+_tanh = tanh
+_sigmoid = sigmoid
 
 
 @curry
 def pow(a: Operand, exponent: int | float) -> Value:
-    """a ** exponent; the exponent is a plain number. ``pow(a)(n)`` is ``a ** n``.
+    """a ** exponent, for a constant exponent; ``pow(a)(n)`` is ``a ** n``.
 
     >>> pow(Value(3.0), 2).data
     9.0
     """
-    return _pow(_operand("pow", a), exponent)
+    return _apply(power(_exponent(exponent)), (_operand("pow", a),))
 
 
-def neg(a: Operand) -> Value:
-    """-a as a new Value.
+def logsumexp(values: Iterable[Operand]) -> Value:
+    """log(sum(e ** v)) of one or more values, as one node, without overflow.
 
-    >>> neg(Value(2.0)).data
-    -2.0
+    Its local derivatives are the softmax of the values.
+
+    >>> round(logsumexp([Value(1000.0), Value(1000.0)]).data, 4)
+    1000.6931
     """
-    return _neg(_operand("neg", a))
-
-
-def relu(a: Operand) -> Value:
-    """max(0, a) as a new Value; the derivative at 0 is 0.
-
-    >>> relu(Value(-1.0)).data, relu(Value(2.0)).data
-    (0.0, 2.0)
-    """
-    return _relu(_operand("relu", a))
-
-
-def tanh(a: Operand) -> Value:
-    """tanh(a) as a new Value; finite for any finite input.
-
-    >>> tanh(Value(1000.0)).data
-    1.0
-    """
-    return _tanh(_operand("tanh", a))
-
-
-def exp(a: Operand) -> Value:
-    """e ** a as a new Value.
-
-    >>> round(exp(Value(1.0)).data, 4)
-    2.7183
-    """
-    return _exp(_operand("exp", a))
-
-
-def log(a: Operand) -> Value:
-    """The natural logarithm of a (a > 0) as a new Value.
-
-    >>> log(Value(1.0)).data
-    0.0
-    """
-    return _log(_operand("log", a))
-
-
-def sigmoid(a: Operand) -> Value:
-    """1 / (1 + e ** -a) as a new Value; finite for any finite input.
-
-    >>> sigmoid(Value(0.0)).data
-    0.5
-    """
-    return _sigmoid(_operand("sigmoid", a))
+    inputs = tuple(
+        _operand("logsumexp", v) for v in _checks.sequence("logsumexp", "values", values)
+    )
+    if not inputs:
+        raise ValueError("logsumexp: expected at least one value, got none")
+    return _apply(PRIMITIVES["logsumexp"], inputs)
 
 
 _END = object()
@@ -650,9 +629,11 @@ def sum_values(values: Iterable[Operand], start: Operand = 0.0) -> Value:
     0.0
     """
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise TypeError(f"sum_values: expected an iterable of Values or numbers, got {values!r}")
+        raise TypeError(
+            f"sum_values: expected an iterable of Values or numbers, got {_checks.describe(values)}"
+        )
     terms = iter(values)
-    if isinstance(start, Value) or _as_float("sum_values", start) != 0.0:
+    if isinstance(start, Value) or _checks.number("sum_values", "start", start) != 0.0:
         total = _operand("sum_values", start)
     else:
         first = next(terms, _END)
@@ -662,3 +643,73 @@ def sum_values(values: Iterable[Operand], start: Operand = 0.0) -> Value:
     for term in terms:
         total = _add(total, _operand("sum_values", term))
     return total
+
+
+def define_op(
+    name: str,
+    forward: Callable[..., float],
+    derivative: Callable[..., tuple[Any, ...]],
+    doc: str = "",
+) -> Callable[..., Value]:
+    """Add a primitive op of your own, with its derivative rule; return its function.
+
+    Args:
+        name: the op's name, as nodes will show it; it must be new.
+        forward: the op on floats, ``forward(*floats) -> float``; its number
+            of parameters is the op's arity.
+        derivative: ``derivative(*inputs, out) -> tuple`` of d(out)/d(input),
+            one per input, written with fm ops (``fm.cos(x)``) or numbers. It
+            is given Values, so it can be differentiated again.
+        doc: a sentence on what the op computes.
+
+    >>> import math
+    >>> my_sin = define_op("my_sin", math.sin, lambda x, out: (cos(x),))
+    >>> y = my_sin(Value(0.0))
+    >>> y.op, y.data, y.local_grads
+    ('my_sin', 0.0, (1.0,))
+    """
+    import inspect
+
+    _checks.function("define_op", "forward", forward)
+    _checks.function("define_op", "derivative", derivative)
+    if not isinstance(name, str) or not name or name.startswith("**"):
+        raise ValueError(
+            f"define_op: expected name to be a new op name, got {_checks.describe(name)}"
+        )
+    try:
+        parameters = inspect.signature(forward).parameters.values()
+    except (TypeError, ValueError):
+        raise TypeError(f"define_op: cannot read how many arguments {forward!r} takes") from None
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters):
+        raise ValueError(f"define_op: forward must take a fixed number of floats, got {forward!r}")
+    arity = len(parameters)
+    rule = register(
+        Primitive(
+            name=name, arity=arity, forward=_named(name, forward), derivative=derivative,
+            doc=str(doc), function=name,
+        )
+    )  # fmt: skip
+
+    def op(*operands: Operand) -> Value:
+        if len(operands) != arity:
+            raise ValueError(f"{name}: expected {arity} argument(s), got {len(operands)}")
+        return _apply(rule, tuple(_operand(name, x) for x in operands))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+def _named(name: str, forward: Callable[..., float]) -> Callable[..., float]:
+    """A user's forward whose errors name the op and its operands."""
+
+    def checked(*xs: float) -> float:
+        try:
+            result = forward(*xs)
+        except (ArithmeticError, ValueError) as error:
+            raise type(error)(
+                f"{name}: {name}({', '.join(map(repr, xs))}) failed: {error}"
+            ) from None
+        return _checks.number(name, "the result", result)
+
+    return checked

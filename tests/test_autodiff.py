@@ -549,7 +549,7 @@ def test_backward_changes_no_value(dag: tuple[list[Value], Value]) -> None:
     reachable = _reachable_ids(output)
     assert g[output] == 1.0
     for v in nodes:
-        assert g[v] == fm.grad(v, g)
+        assert g[v] == g[v.id]
         if v.id not in reachable:
             assert g[v] == 0.0
     assert set(g.to_map()) <= reachable
@@ -569,7 +569,7 @@ def test_backward_unrelated_value_gets_zero() -> None:
     stranger = Value(5.0)
     g = fm.backward(x * x)
     assert g[stranger] == 0.0
-    assert fm.grad(stranger, g) == 0.0
+    assert g[stranger.id] == 0.0
     assert stranger not in g
 
 
@@ -614,7 +614,7 @@ def test_gradients_reject_non_values() -> None:
     with pytest.raises(TypeError, match="str"):
         g["x"]  # type: ignore[index]
     with pytest.raises(TypeError, match="Gradients"):
-        fm.grad(Value(1.0), {})  # type: ignore[arg-type]
+        g[1.5]  # type: ignore[index]
     with pytest.raises(TypeError, match="backward"):
         fm.backward(2.0)  # type: ignore[arg-type]
 
@@ -623,23 +623,23 @@ def test_gradients_reject_non_values() -> None:
 
 
 def test_value_and_grad_of_product_plus() -> None:
-    assert fm.value_and_grad(lambda x, y: x * y + y)(2.0, 3.0) == (9.0, (3.0, 3.0))
+    assert fm.value_and_grad(lambda x, y: x * y + y, argnums=(0, 1))(2.0, 3.0) == (9.0, (3.0, 3.0))
 
 
 def test_value_and_grad_of_log() -> None:
     f = fm.value_and_grad(lambda x: (x * x + 1).log())
-    value, (dx,) = f(2.0)
+    value, dx = f(2.0)
     assert math.isclose(value, math.log(5.0))
     assert math.isclose(dx, 4.0 / 5.0)
     assert type(value) is float
 
 
 def test_value_and_grad_number_result_has_zero_gradients() -> None:
-    assert fm.value_and_grad(lambda x, y: 3)(1.0, 2.0) == (3.0, (0.0, 0.0))
+    assert fm.value_and_grad(lambda x, y: 3, argnums=(0, 1))(1.0, 2.0) == (3.0, (0.0, 0.0))
 
 
 def test_value_and_grad_unrelated_argument_gets_zero() -> None:
-    assert fm.value_and_grad(lambda x, y: x * 2)(1.5, 9.0) == (3.0, (2.0, 0.0))
+    assert fm.value_and_grad(lambda x, y: x * 2, argnums=(0, 1))(1.5, 9.0) == (3.0, (2.0, 0.0))
 
 
 def test_value_and_grad_rejects_non_value_result() -> None:

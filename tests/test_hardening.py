@@ -897,7 +897,7 @@ def test_backward_one_leaf_feeding_100000_children() -> None:
     assert len(fm.topological_order(total)) == 1 + WIDE + WIDE + (WIDE - 1)
     assert fm.value_and_grad(lambda v: fm.sum_values(v * c for c in factors))(0.5) == (
         total.data,
-        (sum(factors),),
+        sum(factors),
     )
 
 

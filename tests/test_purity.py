@@ -21,6 +21,7 @@ import gc
 import math
 import pickle
 import random
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,7 +96,10 @@ class Snapshot:
                 "Gradients",
                 type(table).__name__,
                 sorted(
-                    ((("node", self.names[k]) if k in self.names else ("id", k)), float.hex(g))
+                    (
+                        (("node", self.names[k]) if k in self.names else ("id", k)),
+                        self.walk(g) if isinstance(g, Value) else float.hex(g),
+                    )
                     for k, g in table.items()
                 ),
             )
@@ -359,7 +363,8 @@ def boundary_calls(draw: st.DrawFn) -> Call:
 
 
 @st.composite
-def value_and_grad_calls(draw: st.DrawFn) -> Call:
+def functions_and_args(draw: st.DrawFn) -> tuple[Callable[..., Value], tuple[Any, ...]]:
+    """A small function of Values and numbers to call it with."""
     ops = draw(st.lists(st.sampled_from(["+", "*", "-", "tanh", "relu", "sigmoid"]), max_size=5))
     args = draw(st.lists(numbers, min_size=1, max_size=3))
 
@@ -370,7 +375,16 @@ def value_and_grad_calls(draw: st.DrawFn) -> Call:
         return y
 
     f.__qualname__ = f"f{ops}"
-    return Call(lambda *a: fm.value_and_grad(f)(*a), tuple(args))
+    return f, tuple(args)
+
+
+def transform_calls(transform: Callable[[Callable[..., Any], int], Callable[..., Any]]) -> Any:
+    """Calls of what ``transform(f, number_of_args)`` makes of a drawn function."""
+    return st.builds(lambda fa: Call(transform(fa[0], len(fa[1])), fa[1]), functions_and_args())
+
+
+def _all(n: int) -> tuple[int, ...]:
+    return tuple(range(n))
 
 
 @st.composite
@@ -417,7 +431,7 @@ def _operator(name: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], 
 
 
 def _read(g: Gradients, v: Value, others: list[Value]) -> Any:
-    return (g[v], fm.grad(v, g), v in g, len(g), list(g), g.to_map(), [g[o] for o in others])
+    return (g[v], g[v.id], v in g, len(g), list(g), g.to_map(), [g[o] for o in others])
 
 
 def _rng_call(name: str) -> Any:
@@ -454,6 +468,9 @@ def _model_call(function: Callable[..., Any]) -> Any:
     return call(function, models())
 
 
+UNARY = ["neg", "relu", "tanh", "exp", "log", "sigmoid", "sin", "cos", "sqrt", "abs", "softplus"]
+UNARY += ["step"]
+
 CALLS: dict[str, tuple[Any, int]] = {
     # value: the curried functions, whole and partly applied, and the unary ones
     **{
@@ -468,8 +485,9 @@ CALLS: dict[str, tuple[Any, int]] = {
     "pow": (call(fm.pow, operands, st.sampled_from([0, 1, 2, 3, -1, 0.5, 2.5, -2.0])), 20),
     **{
         name: (call(getattr(fm, name), operands), 15)
-        for name in ["neg", "relu", "tanh", "exp", "log", "sigmoid"]
+        for name in UNARY
     },
+    "logsumexp": (call(fm.logsumexp, st.lists(operands, min_size=1, max_size=4)), 10),
     "sum_values": (call(fm.sum_values, st.lists(operands, max_size=6)), 15),
     "sum_values start": (call(fm.sum_values, st.lists(operands, max_size=6), operands), 10),
     "Value": (call(Value, numbers, labels), 10),
@@ -495,18 +513,30 @@ CALLS: dict[str, tuple[Any, int]] = {
     "Value unary -": (call(lambda v: -v, values), 10),
     **{
         f"Value.{name}": (call(_method(name), values), 10)
-        for name in ["relu", "tanh", "exp", "log", "sigmoid", "backward"]
+        for name in [*UNARY[1:], "backward"]
     },
     # autodiff
     "backward": (call(fm.backward, values), 20),
     "topological_order": (call(fm.topological_order, values), 20),
+    "backward create_graph": (call(lambda v: fm.backward(v, create_graph=True), values), 10),
+    "backward_steps": (call(fm.backward_steps, values), 10),
     "grad and Gradients": (
         st.builds(
             lambda v, others: Call(_read, (fm.backward(v), v, others)), values, st.lists(values)
         ),
         15,
     ),
-    "value_and_grad": (value_and_grad_calls(), 20),
+    "value_and_grad": (transform_calls(lambda f, n: fm.value_and_grad(f, argnums=_all(n))), 20),
+    "grad": (transform_calls(lambda f, n: fm.grad(f, argnums=_all(n))), 10),
+    "hessian": (transform_calls(lambda f, n: fm.hessian(f)), 10),
+    "check_grads": (
+        transform_calls(lambda f, n: lambda *a: fm.check_grads(f, a, rtol=1.0, atol=1.0)),
+        10,
+    ),
+    "lookup": (call(fm.primitives.lookup, st.sampled_from(["+", "relu", "**2", "**-0.5"])), 10),
+    "power": (call(fm.primitives.power, st.sampled_from([0, 1, 2, -1, 0.5, 3.0])), 10),
+    "make_trace": (transform_calls(lambda f, n: fm.make_trace(f)), 10),
+    "jit": (transform_calls(lambda f, n: fm.jit(f)), 10),
     # nn
     "neuron": (call(fm.nn.neuron, st.integers(1, 4), activations, seeds), 10),
     "layer": (call(fm.nn.layer, st.integers(1, 3), st.integers(1, 3), activations, seeds), 10),
@@ -647,11 +677,16 @@ def test_every_public_name_is_in_the_purity_sweep() -> None:
         "plot_data": fm.plot_data,
         "graph": fm.graph,
         "rng": fm.rng,
+        "primitives": fm.primitives,
+        "transforms": fm.transforms,
     }
     # Types, constants and aliases are covered by the immutability tests below;
     # sgd/momentum/adam are built for every optimizer case.
     skip = {
         "Edge", "Gradients", "TrainingDiverged", "Value", "__version__", "Dataset", "Point",
+        "BackwardStep", "GradientCheckError", "Trace", "primitives", "transforms",
+        "PRIMITIVES", "Primitive",
+        "define_op",  # adds to the table of primitives: tests/test_primitives.py
         "LossResult", "ACTIVATIONS", "FORMAT_VERSION", "MLP", "Layer", "Model", "Neuron",
         "Output", "Optimizer", "SGDState", "MomentumState", "AdamState", "OptState",
         "LearningRate", "HistoryRow", "LossFunction", "Run", "StepFunction", "TrainState",
@@ -742,7 +777,8 @@ def _frozen_all_the_way(x: Any, path: str, seen: set[int]) -> None:
         for name in type(x)._pclass_fields:
             _frozen_all_the_way(getattr(x, name), f"{path}.{name}", seen)
     elif isinstance(x, (PMap, Mapping)):
-        assert isinstance(x, PMap), f"{path} is a {type(x).__name__}"
+        # A read-only view over a table nobody else holds (Gradients.table) is frozen too.
+        assert isinstance(x, (PMap, types.MappingProxyType)), f"{path} is a {type(x).__name__}"
         for k, v in x.items():
             _frozen_all_the_way(v, f"{path}[{k!r}]", seen)
     elif isinstance(x, (tuple, PVector, PSet, frozenset)):
