@@ -6,65 +6,112 @@
 >>> g = fm.backward(y)
 >>> round(y.data, 4), round(g[x], 4)
 (0.9999, 0.0007)
+>>> fm.grad(lambda x: x ** 3)(2.0)
+12.0
 """
 
-from functional_micrograd import datasets, graph, losses, nn, optim, plot_data, rng, training
+from functional_micrograd import (
+    datasets,
+    graph,
+    losses,
+    nn,
+    optim,
+    plot_data,
+    primitives,
+    rng,
+    training,
+    transforms,
+)
 from functional_micrograd.autodiff import (
+    BackwardStep,
     Gradients,
     backward,
-    grad,
+    backward_steps,
     topological_order,
+)
+from functional_micrograd.jit import Trace, jit, make_trace
+from functional_micrograd.training import TrainingDiverged, train
+from functional_micrograd.transforms import (
+    GradientCheckError,
+    check_grads,
+    grad,
+    hessian,
     value_and_grad,
 )
-from functional_micrograd.training import TrainingDiverged, train
 from functional_micrograd.value import (
     Edge,
     Value,
+    abs,
     add,
+    cos,
+    define_op,
     div,
     exp,
     log,
+    logsumexp,
     mul,
     neg,
     pow,
     relu,
     sigmoid,
+    sin,
+    softplus,
+    sqrt,
+    step,
     sub,
     sum_values,
     tanh,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
+    "BackwardStep",
     "Edge",
+    "GradientCheckError",
     "Gradients",
+    "Trace",
     "TrainingDiverged",
     "Value",
     "__version__",
+    "abs",
     "add",
     "backward",
+    "backward_steps",
+    "check_grads",
+    "cos",
     "datasets",
+    "define_op",
     "div",
     "exp",
     "grad",
     "graph",
+    "hessian",
+    "jit",
     "log",
+    "logsumexp",
     "losses",
+    "make_trace",
     "mul",
     "neg",
     "nn",
     "optim",
     "plot_data",
     "pow",
+    "primitives",
     "relu",
     "rng",
     "sigmoid",
+    "sin",
+    "softplus",
+    "sqrt",
+    "step",
     "sub",
     "sum_values",
     "tanh",
     "topological_order",
     "train",
     "training",
+    "transforms",
     "value_and_grad",
 ]
