@@ -63,7 +63,8 @@ def nodes(v: Value, gradients: Gradients | None = None) -> list[Row]:
     for node in topological_order(v):
         row: Row = {"id": node.id, "label": node.label, "op": node.op, "data": node.data}
         if gradients is not None:
-            row["grad"] = gradients[node]
+            grad = gradients[node]
+            row["grad"] = grad.data if isinstance(grad, Value) else grad  # create_graph: a Value
         rows.append(row)
     return rows
 

@@ -102,7 +102,8 @@ def _refuse(what: str) -> None:
         return
     place = f"{frame.f_code.co_filename}:{frame.f_lineno} (in {frame.f_code.co_name})"
     raise TypeError(
-        f"make_trace: {place} {what} a traced Value. Compiled code runs the same ops for "
+        f"tracing for jit/make_trace: {place} {what} a traced Value. "
+        "Compiled code runs the same ops for "
         "every input, so it cannot follow the numbers of the first one: write the branch "
         "with ops (fm.relu, fm.step, fm.abs), differentiate with fm.grad or "
         "backward(loss, create_graph=True), or call the function without jit"

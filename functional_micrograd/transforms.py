@@ -112,6 +112,12 @@ def value_and_grad(
     >>> value_and_grad(lambda x, y: x * y + y, argnums=(0, 1))(2.0, 3.0)
     (9.0, (3.0, 3.0))
     """
+    if isinstance(f, Value):
+        raise TypeError(
+            "grad: expected a function of Values, got a Value; grad is a transform now: "
+            "fm.grad(f)(x) differentiates f at x, and a gradient table is read with g[x] "
+            "(g = fm.backward(loss))"
+        )
     _checks.function("value_and_grad", "f", f)
     positions, single = _argnums("value_and_grad", argnums)
     if not isinstance(has_aux, bool):

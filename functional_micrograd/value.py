@@ -681,7 +681,8 @@ def define_op(
     except (TypeError, ValueError):
         raise TypeError(f"define_op: cannot read how many arguments {forward!r} takes") from None
     if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters):
-        raise ValueError(f"define_op: forward must take a fixed number of floats, got {forward!r}")
+        name_of = getattr(forward, "__name__", type(forward).__name__)
+        raise ValueError(f"define_op: forward must take a fixed number of floats, got {name_of}")
     arity = len(parameters)
     rule = register(
         Primitive(
@@ -710,6 +711,10 @@ def _named(name: str, forward: Callable[..., float]) -> Callable[..., float]:
             raise type(error)(
                 f"{name}: {name}({', '.join(map(repr, xs))}) failed: {error}"
             ) from None
-        return _checks.number(name, "the result", result)
+        if not _checks.is_number(result):
+            raise TypeError(
+                f"{name}: expected forward to return a float, got {_checks.describe(result)}"
+            )
+        return float(result)  # a non-finite result is refused where the node is made
 
     return checked
