@@ -27,12 +27,15 @@ from types import ModuleType
 from typing import Any
 
 import toolz
-from pyrsistent import PClass
+from pyrsistent import PClass, PMap
 
 PACKAGE = "functional_micrograd"
 MODULES = (
+    "primitives",
     "value",
     "autodiff",
+    "transforms",
+    "jit",
     "nn",
     "datasets",
     "losses",
@@ -214,7 +217,11 @@ def _made_from_fields(cls: type) -> bool:
 
 
 def _class_signature(cls: type) -> str:
-    sig = inspect.signature(cls)
+    try:
+        sig = inspect.signature(cls)
+    except ValueError:  # no signature of its own, e.g. an exception with Exception's
+        bases = ", ".join(base.__name__ for base in cls.__bases__)
+        return f"class {cls.__name__}({bases})"
     if _made_from_fields(cls):
         params = []
         for name, pfield in cls._pclass_fields.items():  # type: ignore[attr-defined]
@@ -279,6 +286,8 @@ def _kind(obj: Any) -> str:
         return "class"
     if callable(obj) and inspect.isroutine(obj):
         return "function"
+    if isinstance(obj, PMap):
+        return "table (pyrsistent PMap)"
     return "constant" if _is_plain_data(obj) else "type alias"
 
 

@@ -11,15 +11,22 @@ Trains micrograd's demo in full (moons(100, noise=0.1), MLP(2, [16, 16, 1]),
 and, from ``fm.graph.to_dot`` rendered by Graphviz's ``dot`` (skipped with a
 message when ``dot`` is not installed; ``apt-get install graphviz``):
 
-    neuron_graph.png       the graph of one small neuron, with its gradients
+    neuron_graph.png           the graph of one small neuron, with its gradients
+                               (docs/walkthrough.md)
+    tanh_derivative_graph.png  the graph that backward(create_graph=True) builds for
+                               d tanh(x)/dx at 0.5 (docs/higher_order.md)
+    custom_op_graph.png        my_sin(w * x) + softsign(x), two ops made with
+                               fm.define_op, with gradients (docs/custom_ops.md)
 
 Needs matplotlib (``python3 -m pip install -e ".[examples]"``).
 
-Run: python3 docs/make_images.py
+Run: python3 docs/make_images.py            (everything)
+     python3 docs/make_images.py --graphs   (the Graphviz pictures only: no training)
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 import sys
@@ -125,23 +132,51 @@ def draw_boundaries(run: Any, data: fm.datasets.Dataset, points: list[dict[str, 
     save(fig, "decision_boundary.png")
 
 
-def draw_neuron_graph() -> None:
+def tanh_derivative() -> fm.Value:
+    """d tanh(x)/dx at x = 0.5 as a graph, as docs/higher_order.md builds it."""
+    x = fm.Value(0.5, label="x")
+    return fm.backward(x.tanh(), create_graph=True)[x]
+
+
+def custom_ops_expression() -> tuple[fm.Value, fm.Gradients]:
+    """The expression of docs/custom_ops.md, with its two defined ops, and its gradients."""
+    softsign = fm.define_op(
+        "softsign", lambda x: x / (1.0 + abs(x)), lambda x, out: ((1.0 - abs(out)) ** 2,)
+    )
+    my_sin = fm.define_op("my_sin", math.sin, lambda x, out: (fm.cos(x),))
+    w = fm.Value(-1.5, label="w")
+    x = fm.Value(0.8, label="x")
+    out = (my_sin(w * x) + softsign(x)).set(label="out")
+    return out, fm.backward(out)
+
+
+def render(name: str, text: str) -> None:
+    """Render DOT text to docs/images/<name> with Graphviz's dot; skip if dot is missing."""
     dot = shutil.which("dot")
     if dot is None:
-        print("Graphviz 'dot' is not installed: skipped neuron_graph.png")
+        print(f"Graphviz 'dot' is not installed: skipped {name}")
         return
-    out, grads = small_neuron()
-    text = fm.graph.to_dot(out, grads)
     png = subprocess.run([dot, "-Tpng", "-Gdpi=90"], input=text.encode(), capture_output=True)
     if png.returncode != 0:
         raise RuntimeError(f"dot failed: {png.stderr.decode(errors='replace')}")
-    (IMAGES / "neuron_graph.png").write_bytes(png.stdout)
-    print(f"wrote {IMAGES / 'neuron_graph.png'}")
+    (IMAGES / name).write_bytes(png.stdout)
+    print(f"wrote {IMAGES / name}")
 
 
-def main() -> int:
+def draw_graphs() -> None:
+    render("neuron_graph.png", fm.graph.to_dot(*small_neuron()))
+    render("tanh_derivative_graph.png", fm.graph.to_dot(tanh_derivative()))
+    render("custom_op_graph.png", fm.graph.to_dot(*custom_ops_expression()))
+
+
+def main(argv: list[str]) -> int:
+    if argv not in ([], ["--graphs"]):
+        print("usage: python3 docs/make_images.py [--graphs]", file=sys.stderr)
+        return 2
     IMAGES.mkdir(exist_ok=True)
-    draw_neuron_graph()
+    draw_graphs()
+    if argv == ["--graphs"]:
+        return 0
     data = fm.datasets.moons(100, noise=0.1)
     points = plot_data.dataset_points(data)
     draw_data(points)
@@ -164,4 +199,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
