@@ -39,9 +39,8 @@ from typing import Any, NoReturn
 from pyrsistent import PClass, field
 
 from functional_micrograd import _checks
-from functional_micrograd import value as _value
 from functional_micrograd.primitives import lookup
-from functional_micrograd.value import Value, _below, _leaf
+from functional_micrograd.value import Value, _below, _evaluate, _node
 
 __all__ = ["Equation", "Trace", "jit", "make_trace"]
 
@@ -88,6 +87,7 @@ _tracing_thread: int | None = None
 _ENGINE = frozenset(
     {"functional_micrograd.value", "functional_micrograd.primitives", "functional_micrograd.jit"}
 )
+_LIBRARY = "functional_micrograd."
 _raw_data = Value.__dict__["data"].__get__
 _raw_local_grads = Value.__dict__["local_grads"].__get__
 
@@ -97,10 +97,14 @@ def _refuse(what: str) -> None:
     if _tracing_thread != threading.get_ident():
         return
     frame = sys._getframe(2)
-    module = frame.f_globals.get("__name__", "")
-    if module in _ENGINE:
+    if frame.f_globals.get("__name__", "") in _ENGINE:
         return
-    place = f"{frame.f_code.co_filename}:{frame.f_lineno} (in {frame.f_code.co_name})"
+    # Name the user's line: the first frame outside the library (fm.backward's
+    # float path, say, reads local derivatives on the user's behalf).
+    user = frame
+    while user.f_back is not None and user.f_globals.get("__name__", "").startswith(_LIBRARY):
+        user = user.f_back
+    place = f"{user.f_code.co_filename}:{user.f_lineno} (in {user.f_code.co_name})"
     raise TypeError(
         f"tracing for jit/make_trace: {place} {what} a traced Value. "
         "Compiled code runs the same ops for "
@@ -143,7 +147,9 @@ def _equal(self: Value, other: object) -> bool:
 
 
 def _not_equal(self: Value, other: object) -> bool:
-    return not _equal(self, other)
+    if not isinstance(other, Value):
+        _refuse("compares a number with")
+    return not (isinstance(other, Value) and other.id == self.id)
 
 
 def _no_parents(node: Value) -> Any:
@@ -185,16 +191,19 @@ Tracer: type[Value] = type.__new__(
 
 
 def _run_traced(f: Callable[..., Any], xs: tuple[float, ...]) -> tuple[tuple[Value, ...], Any]:
-    """Call f on traced leaves, every node it makes a Tracer; return the leaves and its result."""
+    """Call f on traced leaves; return the leaves and what f returned.
+
+    Every node made from a traced Value is traced too (value._node makes a
+    node of its inputs' class), in this thread only.
+    """
     global _tracing_thread
     with _lock:
-        before_type, before_thread = _value._node_type, _tracing_thread
-        _value._node_type, _tracing_thread = Tracer, threading.get_ident()
+        before, _tracing_thread = _tracing_thread, threading.get_ident()
         try:
-            leaves = tuple(_leaf(x, None) for x in xs)
+            leaves = tuple(_node(x, "", (), (), kind=Tracer) for x in xs)
             return leaves, f(*leaves)
         finally:
-            _value._node_type, _tracing_thread = before_type, before_thread
+            _tracing_thread = before
 
 
 # -- from a result to a Trace ---------------------------------------------------------
@@ -238,7 +247,6 @@ def _build(leaves: tuple[Value, ...], outputs: list[Any], tree: Any) -> Trace:
             found.update((node.id, node) for node in _below(out))
     names = _names()
     name: dict[int, str] = {leaf.id: next(names) for leaf in leaves}
-    made: dict[tuple[str, tuple[str, ...]], str] = {}  # (op, inputs) -> the name computing it
     equations = []
     for key in sorted(found):
         node = found[key]
@@ -247,14 +255,10 @@ def _build(leaves: tuple[Value, ...], outputs: list[Any], tree: Any) -> Trace:
         if not node.inputs:  # a constant made inside the function
             name[key] = _literal(_raw_data(node))
             continue
-        inputs = tuple(name[p.id] for p in node.inputs)
-        if node.op == "+" and inputs[1] == "0.0":  # x + 0, as transforms mark an argument
-            name[key] = inputs[0]
-        elif (node.op, inputs) in made:  # the same op on the same inputs: computed once
-            name[key] = made[node.op, inputs]
-        else:
-            name[key] = made[node.op, inputs] = next(names)
-            equations.append(Equation(out=name[key], op=node.op, inputs=inputs))
+        name[key] = next(names)
+        equations.append(
+            Equation(out=name[key], op=node.op, inputs=tuple(name[p.id] for p in node.inputs))
+        )
     shown = tuple(name[o.id] if isinstance(o, Value) else _literal(o) for o in outputs)
     return Trace(
         inputs=tuple(name[leaf.id] for leaf in leaves),
@@ -307,11 +311,44 @@ class _Recheck(Exception):
     """A compiled result might not be finite: run eagerly to find the op and say why."""
 
 
+def _safe(op: str) -> bool:
+    """Whether an op's local derivatives are finite wherever its result is.
+
+    Eager ops refuse a node whose derivative is not finite (sqrt at 0, log of
+    5e-324, 1 / 1e-320); compiled code checks those ops the same way, by
+    evaluating the rule on floats, and skips the check for these.
+    """
+    if op.startswith("**"):
+        exponent = lookup(op).name[2:]
+        return exponent.isdigit()  # x ** n for n = 0, 1, 2, ...: n * x ** (n - 1) stays finite
+    return op in _SAFE
+
+
+_SAFE = frozenset({"+", "-", "*", "neg", "relu", "step", "abs", "tanh", "sigmoid", "exp"})
+_SAFE |= {"sin", "cos", "softplus", "logsumexp"}
+
+
+def _checked(op: str) -> Callable[..., float]:
+    rule = lookup(op)
+
+    def forward(*xs: float) -> float:
+        return _evaluate(rule, xs)[0]  # raises as the eager op does
+
+    return forward
+
+
 def _source(trace: Trace) -> tuple[str, dict[str, Any]]:
-    """Python source for a trace, and the namespace it runs in."""
+    """Python source for a trace, and the namespace it runs in.
+
+    One line per equation, but for two savings that change no number: an
+    op already computed on the same inputs is not computed again, and
+    ``x + 0.0`` (how the transforms mark an argument) is ``x``.
+    """
     var: dict[str, str] = {name: f"v{i}" for i, name in enumerate(trace.inputs)}
     namespace: dict[str, Any] = {"_isfinite": math.isfinite, "_sum": sum, "_Recheck": _Recheck}
-    forwards: dict[str, str] = {}
+    functions: dict[str, str] = {}
+    computed: dict[str, str] = {}  # the expression -> the variable holding it
+    made: list[str] = []
 
     def operand(name: str) -> str:
         if name in var:
@@ -321,16 +358,24 @@ def _source(trace: Trace) -> tuple[str, dict[str, Any]]:
     lines = [f"def compiled({', '.join(var[n] for n in trace.inputs)}):"]
     for eq in trace.equations:
         args = [operand(n) for n in eq.inputs]
+        if eq.op == "+" and eq.inputs[1] == "0.0":
+            var[eq.out] = args[0]
+            continue
         if eq.op in _INLINE:
             expression = _INLINE[eq.op].format(*args)
         else:
-            if eq.op not in forwards:
-                forwards[eq.op] = f"_f{len(forwards)}"
-                namespace[forwards[eq.op]] = lookup(eq.op).forward
-            expression = f"{forwards[eq.op]}({', '.join(args)})"
-        var[eq.out] = f"v{len(var)}"
+            if eq.op not in functions:
+                functions[eq.op] = f"_f{len(functions)}"
+                namespace[functions[eq.op]] = (
+                    lookup(eq.op).forward if _safe(eq.op) else _checked(eq.op)
+                )
+            expression = f"{functions[eq.op]}({', '.join(args)})"
+        if expression in computed:
+            var[eq.out] = computed[expression]
+            continue
+        var[eq.out] = computed[expression] = f"v{len(var)}"
+        made.append(var[eq.out])
         lines.append(f"    {var[eq.out]} = {expression}")
-    made = [var[eq.out] for eq in trace.equations]
     if made:  # one check for every number made: inf or nan anywhere makes the sum so
         lines.append(f"    if not _isfinite(_sum(({', '.join(made)},))):")
         lines.append("        raise _Recheck")

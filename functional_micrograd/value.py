@@ -152,7 +152,9 @@ class Value(PClass):
                 "inputs and local_grads are fixed when a node is made: build a new Value"
             )
         label = _checks.label("Value.set", changes.get("label", self.label))
-        return _node(self.data, self.op, self.inputs, self.local_grads, label, self.id)
+        return _node(
+            self.data, self.op, self.inputs, self.local_grads, label, self.id, type(self)
+        )
 
     def evolver(self) -> NoReturn:
         """Values have no evolver: use ``set(label=...)`` or build a new Value."""
@@ -314,6 +316,12 @@ def _apply(rule: Primitive, inputs: tuple[Value, ...]) -> Value:
     is refused where it is made, naming the op and its operands.
     """
     xs = tuple([v.data for v in inputs])
+    out, local = _evaluate(rule, xs)
+    return _node(out, rule.name, inputs, local)
+
+
+def _evaluate(rule: Primitive, xs: tuple[float, ...]) -> tuple[float, tuple[float, ...]]:
+    """An op's result and local derivatives on floats, each checked to be finite."""
     out = rule.forward(*xs)
     if not _isfinite(out):
         raise OverflowError(
@@ -330,7 +338,7 @@ def _apply(rule: Primitive, inputs: tuple[Value, ...]) -> Value:
             f"{rule.function}: the derivative of {_call(rule, xs)} is {local!r}, "
             "which is not finite"
         )
-    return _node(out, rule.name, inputs, local)
+    return out, local
 
 
 def _call(rule: Primitive, xs: tuple[float, ...]) -> str:
@@ -396,7 +404,6 @@ def _exponent(n: object) -> int | float:
 # what _apply makes from the table.
 
 _new = object.__new__
-_node_type: type[Value] = Value  # the tracer of jit.make_trace swaps in its own subclass
 _set_data = Value.__dict__["data"].__set__
 _set_op = Value.__dict__["op"].__set__
 _set_label = Value.__dict__["label"].__set__
@@ -415,9 +422,19 @@ def _node(
     local_grads: tuple[float, ...],
     label: str | None = None,
     node_id: int | None = None,
+    kind: type[Value] | None = None,
 ) -> Value:
-    """A new node; a fresh id unless ``node_id`` is given (only a relabelled node keeps its id)."""
-    node: Value = _new(_node_type)
+    """A new node; a fresh id unless ``node_id`` is given (only a relabelled node keeps its id).
+
+    Its class is its inputs' (a node made from a traced Value is traced too,
+    see jit.py), or ``kind``.
+    """
+    if kind is None:
+        kind = Value
+        for v in inputs:
+            if v.__class__ is not Value:
+                kind = v.__class__
+    node: Value = _new(kind)
     _set_data(node, data)
     _set_op(node, op)
     _set_label(node, label)
@@ -435,7 +452,7 @@ def _add(a: Value, b: Value) -> Value:
     out = a.data + b.data
     if not _isfinite(out):
         return _apply(PRIMITIVES["+"], (a, b))  # raises, with the table's message
-    node: Value = _new(_node_type)  # _node's body, inlined
+    node: Value = _new(a.__class__ if b.__class__ is Value else b.__class__)  # _node, inlined
     _set_data(node, out)
     _set_op(node, "+")
     _set_label(node, None)
@@ -451,7 +468,7 @@ def _mul(a: Value, b: Value) -> Value:
     out = ad * bd
     if not _isfinite(out):
         return _apply(PRIMITIVES["*"], (a, b))
-    node: Value = _new(_node_type)
+    node: Value = _new(a.__class__ if b.__class__ is Value else b.__class__)
     _set_data(node, out)
     _set_op(node, "*")
     _set_label(node, None)
