@@ -215,6 +215,16 @@ def test_make_trace_of_value_and_grad() -> None:
     assert trace.tree == (0, (1, 2))
 
 
+def test_make_trace_and_jit_of_a_defined_op(op_name: Callable[[str], str]) -> None:
+    name = op_name("cube")
+    cube = fm.define_op(name, lambda x: x * x * x, lambda x, out: (3.0 * x * x,))
+    trace = fm.make_trace(lambda x: cube(x) + 1.0)(2.0)
+    assert str(trace) == f"inputs a\n  b = {name} a\n  c = add b 1.0\noutputs c"
+    fast = fm.jit(fm.value_and_grad(lambda x: cube(x).tanh()))
+    for x in (0.5, -0.8, 1.1):
+        assert fast(x) == fm.value_and_grad(lambda v: cube(v).tanh())(x)
+
+
 def test_make_trace_refuses_bad_input() -> None:
     with pytest.raises(TypeError, match=r"make_trace: expected f to be a function, got 3 \(int\)"):
         fm.make_trace(3)  # type: ignore[arg-type]
