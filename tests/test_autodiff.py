@@ -7,8 +7,10 @@ of every op, evaluated in plain floats; and derivatives worked out by hand.
 
 from __future__ import annotations
 
+import copy
 import gc
 import math
+import pickle
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -619,38 +621,149 @@ def test_gradients_reject_non_values() -> None:
         fm.backward(2.0)  # type: ignore[arg-type]
 
 
-# -- value_and_grad -----------------------------------------------------------------------
+# -- backward as data, the differentiable backward, and the table's keys -----------------
 
 
-def test_value_and_grad_of_product_plus() -> None:
-    assert fm.value_and_grad(lambda x, y: x * y + y, argnums=(0, 1))(2.0, 3.0) == (9.0, (3.0, 3.0))
+def _graph(program: Program) -> tuple[list[Value], Value]:
+    """The program's leaves (as Values) and its output."""
+    leaves = [Value(x) for x in program.leaves]
+    nodes = program.build(leaves)
+    return leaves, fm.sum_values(nodes[len(leaves) :] or nodes)
 
 
-def test_value_and_grad_of_log() -> None:
-    f = fm.value_and_grad(lambda x: (x * x + 1).log())
-    value, dx = f(2.0)
-    assert math.isclose(value, math.log(5.0))
-    assert math.isclose(dx, 4.0 / 5.0)
-    assert type(value) is float
+@given(programs(ALL_OPS))
+@settings(max_examples=50, deadline=None)
+def test_backward_steps_last_totals_equal_backward(program: Program) -> None:
+    _, out = _graph(program)
+    g = fm.backward(out)
+    steps = fm.backward_steps(out)
+    order = fm.topological_order(out)
+    # one record per edge: each node's edges together, nodes in reverse topological order
+    expected_edges = [
+        (v, parent, local)
+        for v in reversed(order)
+        for parent, local in zip(v.inputs, v.local_grads)
+    ]
+    assert [(s.child, s.parent, s.local_grad) for s in steps] == expected_edges
+    last: dict[int, float] = {}
+    for step in steps:
+        assert step.upstream == g[step.child]  # complete when the edge is applied
+        assert step.contribution == step.upstream * step.local_grad
+        last[step.parent.id] = step.total
+    assert set(last) == {p.id for v in order for p in v.inputs}
+    for key, total in last.items():
+        assert total == g[key]
 
 
-def test_value_and_grad_number_result_has_zero_gradients() -> None:
-    assert fm.value_and_grad(lambda x, y: 3, argnums=(0, 1))(1.0, 2.0) == (3.0, (0.0, 0.0))
+def test_backward_steps_of_a_shared_node() -> None:
+    a = Value(-4.0, label="a")
+    b = a + a
+    c = b * b
+    steps = fm.backward_steps(c)
+    assert [(s.child.op, s.parent.label or s.parent.op, s.total) for s in steps] == [
+        ("*", "+", -8.0),
+        ("*", "+", -16.0),
+        ("+", "a", -16.0),
+        ("+", "a", -32.0),
+    ]
+    assert steps[-1].total == fm.backward(c)[a]
 
 
-def test_value_and_grad_unrelated_argument_gets_zero() -> None:
-    assert fm.value_and_grad(lambda x, y: x * 2, argnums=(0, 1))(1.5, 9.0) == (3.0, (2.0, 0.0))
+@given(programs(ALL_OPS))
+@settings(max_examples=50, deadline=None)
+def test_create_graph_backward_equals_float_backward_exactly(program: Program) -> None:
+    _, out = _graph(program)
+    floats = fm.backward(out)
+    values = fm.backward(out, create_graph=True)
+    assert len(values) == len(floats)
+    for node in fm.topological_order(out):
+        d = values[node]
+        assert isinstance(d, Value)
+        assert d.data == floats[node], (node, d.data, floats[node])
+    assert all(isinstance(d, Value) for d in values.to_map().values())
 
 
-def test_value_and_grad_rejects_non_value_result() -> None:
-    with pytest.raises(TypeError, match="str"):
-        fm.value_and_grad(lambda x: "loss")(1.0)
+def _gradient_at(program: Program, point: Sequence[float]) -> list[float]:
+    leaves = [Value(x) for x in point]
+    nodes = program.build(leaves)
+    g = fm.backward(fm.sum_values(nodes[len(leaves) :] or nodes))
+    return [g[leaf] for leaf in leaves]
 
 
-def test_value_and_grad_rejects_bad_arguments() -> None:
-    with pytest.raises(TypeError):
-        fm.value_and_grad(3)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="str"):
-        fm.value_and_grad(lambda x: x)("1.0")
-    with pytest.raises(ValueError):
-        fm.value_and_grad(lambda x: x)(math.nan)
+@given(programs(ALL_OPS, max_steps=8))
+@settings(max_examples=30, deadline=None)
+def test_create_graph_gradients_differentiate_again(program: Program) -> None:
+    leaves, out = _graph(program)
+    first = fm.backward(out, create_graph=True)
+    h = 1e-5
+    _, signs = program.evaluate(program.leaves)
+    for j in range(len(leaves)):
+        up = [x + h if k == j else x for k, x in enumerate(program.leaves)]
+        down = [x - h if k == j else x for k, x in enumerate(program.leaves)]
+        assume(program.evaluate(up)[1] == signs == program.evaluate(down)[1])  # no kink crossed
+        numeric = [
+            (u - d) / (2 * h)
+            for u, d in zip(_gradient_at(program, up), _gradient_at(program, down))
+        ]
+        for i, leaf in enumerate(leaves):
+            second = fm.backward(first[leaf])[leaves[j]]
+            assert math.isclose(second, numeric[i], rel_tol=1e-4, abs_tol=1e-4), (i, j)
+
+
+def test_create_graph_second_derivatives_by_hand() -> None:
+    x, y = Value(2.0), Value(-1.5)
+    out = x * x * y + (x * y).tanh()
+    g = fm.backward(out, create_graph=True)
+    t = math.tanh(-3.0)
+    assert g[x].data == fm.backward(out)[x]
+    dxx = fm.backward(g[x])
+    # d/dx (2xy + y (1 - t^2)) = 2y - 2 y^2 t (1 - t^2)
+    assert math.isclose(dxx[x], 2 * -1.5 - 2 * 2.25 * t * (1 - t * t), rel_tol=1e-12)
+    # d/dy (2xy + y (1 - t^2)) = 2x + (1 - t^2) - 2 x y t (1 - t^2)
+    assert math.isclose(dxx[y], 4.0 + (1 - t * t) - 2 * -3.0 * t * (1 - t * t), rel_tol=1e-12)
+
+
+def test_gradients_accept_node_ids() -> None:
+    out, _ = more_ops(Value)
+    stranger = Value(1.0)
+    for g in (fm.backward(out), fm.backward(out, create_graph=True)):
+        for node in fm.topological_order(out):
+            assert g[node.id] is g[node]
+            assert node.id in g
+        assert sorted(g) == sorted(g.to_map())
+        assert all(g[key] is g.to_map()[key] for key in g)
+    floats = fm.backward(out)
+    assert floats[stranger.id] == 0.0
+    assert floats[-1] == 0.0
+    missing = fm.backward(out, create_graph=True)[stranger.id]
+    assert isinstance(missing, Value) and missing.data == 0.0
+    with pytest.raises(TypeError, match=r"True \(bool\)"):
+        floats[True]  # type: ignore[index]
+
+
+def test_gradients_refuse_pickling_saying_what_to_save() -> None:
+    x = Value(3.0)
+    for g in (fm.backward(x * x), fm.backward(x * x, create_graph=True)):
+        with pytest.raises(TypeError) as info:
+            pickle.dumps(g)
+        message = str(info.value)
+        assert "Gradients cannot be pickled" in message
+        assert "Save the numbers" in message and "g[p]" in message
+        assert copy.copy(g) is g and copy.deepcopy(g) is g
+
+
+@given(programs(ALL_OPS))
+@settings(max_examples=50, deadline=None)
+def test_topological_order_contract_on_random_graphs(program: Program) -> None:
+    _, out = _graph(program)
+    order = fm.topological_order(out)
+    assert isinstance(order, tuple)
+    assert order[-1] is out
+    ids = [v.id for v in order]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == _reachable_ids(out)
+    position = {key: k for k, key in enumerate(ids)}
+    for v in order:
+        for parent in v.inputs:
+            assert position[parent.id] < position[v.id]
+    assert fm.topological_order(out) == order  # the same order every time
