@@ -40,7 +40,7 @@ from pyrsistent import PClass, field
 
 from functional_micrograd import _checks
 from functional_micrograd.primitives import lookup
-from functional_micrograd.value import Value, _below, _evaluate, _node
+from functional_micrograd.value import _ARGUMENT, Value, _below, _evaluate, _node
 
 __all__ = ["Equation", "Trace", "jit", "make_trace"]
 
@@ -255,6 +255,9 @@ def _build(leaves: tuple[Value, ...], outputs: list[Any], tree: Any) -> Trace:
         if not node.inputs:  # a constant made inside the function
             name[key] = _literal(_raw_data(node))
             continue
+        if node.op == "+" and node.inputs[1] is _ARGUMENT:  # a transform's marker
+            name[key] = name[node.inputs[0].id]
+            continue
         name[key] = next(names)
         equations.append(
             Equation(out=name[key], op=node.op, inputs=tuple(name[p.id] for p in node.inputs))
@@ -340,9 +343,8 @@ def _checked(op: str) -> Callable[..., float]:
 def _source(trace: Trace) -> tuple[str, dict[str, Any]]:
     """Python source for a trace, and the namespace it runs in.
 
-    One line per equation, but for two savings that change no number: an
-    op already computed on the same inputs is not computed again, and
-    ``x + 0.0`` (how the transforms mark an argument) is ``x``.
+    One line per equation, but an op already computed on the same inputs is
+    not computed again (that changes no number).
     """
     var: dict[str, str] = {name: f"v{i}" for i, name in enumerate(trace.inputs)}
     namespace: dict[str, Any] = {"_isfinite": math.isfinite, "_sum": sum, "_Recheck": _Recheck}
@@ -358,9 +360,6 @@ def _source(trace: Trace) -> tuple[str, dict[str, Any]]:
     lines = [f"def compiled({', '.join(var[n] for n in trace.inputs)}):"]
     for eq in trace.equations:
         args = [operand(n) for n in eq.inputs]
-        if eq.op == "+" and eq.inputs[1] == "0.0":
-            var[eq.out] = args[0]
-            continue
         if eq.op in _INLINE:
             expression = _INLINE[eq.op].format(*args)
         else:

@@ -24,7 +24,7 @@ from typing import Any
 
 from functional_micrograd import _checks
 from functional_micrograd.autodiff import backward
-from functional_micrograd.value import Value, _add, _leaf
+from functional_micrograd.value import _ARGUMENT, Value, _add, _leaf
 
 __all__ = ["GradientCheckError", "check_grads", "grad", "hessian", "value_and_grad"]
 
@@ -82,10 +82,10 @@ def _inputs(where: str, args: tuple[Any, ...], positions: tuple[int, ...]) -> li
     inputs = list(args)
     for i in positions:
         x = args[i]
-        # A Value gets a node of its own (x + 0), so the gradient is the partial
-        # derivative for this argument even if x is also used elsewhere.
+        # A Value gets a node of its own (see value._ARGUMENT), so the gradient is
+        # the partial derivative for this argument even if x is also used elsewhere.
         inputs[i] = (
-            _add(x, _leaf(0.0, None))
+            _add(x, _ARGUMENT)
             if isinstance(x, Value)
             else _leaf(_checks.number(where, f"argument {i}", x), None)
         )

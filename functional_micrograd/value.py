@@ -490,6 +490,12 @@ def _relu(a: Value) -> Value:
     return _node(a.data, "relu", (a,), _ONE) if a.data > 0.0 else _node(0.0, "relu", (a,), _ZERO)
 
 
+# An argument that a transform differentiates gets a node of its own, x + _ARGUMENT,
+# so that its gradient is the partial derivative for that argument even where
+# the same Value is used elsewhere; traces leave the marker out (jit.py).
+_ARGUMENT = _leaf(0.0, None)
+
+
 # -- the graph below a node --------------------------------------------------------------
 
 
