@@ -8,7 +8,8 @@ every young object, and while a graph of tens of thousands of nodes is being
 built those walks cost about as much as the arithmetic itself. So the
 functions that build or walk a whole graph at once (``nn.forward``, the
 losses, ``backward``, a training step) run inside :func:`paused`. Single ops
-are never paused.
+are never paused, and a pause inside another of the same thread costs next to
+nothing.
 
 How it pauses without getting in the program's way:
 
@@ -21,23 +22,26 @@ How it pauses without getting in the program's way:
   afterwards. (Setting exactly ``(0, t1, t2)`` with the same t1 and t2 cannot
   be told apart from the pause; ``gc.disable()`` says the same thing clearly.)
 - Nothing is counted. Each pause is a small object in a table, and the state
-  of the collector is worked out again from the table every time a pause
-  begins or ends. A Ctrl-C is a ``KeyboardInterrupt`` that can land between
-  any two bytecodes, including in the middle of that bookkeeping; whatever it
-  cut short is put right by the rollback around it or, at the latest, when the
-  pause object is freed, which the interpreter does while it leaves the
-  ``with`` statement (the object is held only by the call that ends it, not by
-  any frame a traceback could keep).
-- Threads: a pause in one thread must not hold the collector off for the
-  others indefinitely while pauses in several threads keep overlapping. So
-  when a thread's last pause ends while other threads' pauses go on, that
-  thread makes the collection CPython would have started by now, judged by
-  its counters against the saved thresholds: the youngest generation, the
-  middle one when its own threshold says so, and a full collection only once
-  the heap has grown by a quarter since the last one (CPython's own rule for
-  the oldest generation, measured with ``sys.getallocatedblocks()``, since the
-  exact counts are not exposed). The collector is thus never held off for
-  longer than one pause's work.
+  of the collector is worked out again from the table every time a thread's
+  outermost pause begins or ends. A Ctrl-C is a ``KeyboardInterrupt`` that can
+  land between any two bytecodes, including in the middle of that
+  bookkeeping; whatever it cut short is put right by the rollback around it
+  or, at the latest, when the pause object is freed, which the interpreter
+  does while it leaves the ``with`` statement (the object is held only by the
+  call that ends it, not by any frame a traceback could keep).
+- Threads: pauses in several threads can overlap without a break, and must
+  not hold the collector off meanwhile. So when a thread's outermost pause
+  ends while other threads' pauses go on, that thread makes the collection
+  CPython would have started by now, judged by its counters against the saved
+  thresholds: the youngest generation; the middle one if the young
+  collections owed meanwhile take its count past its threshold; and a full
+  collection in its place only once the heap has grown by a quarter since the
+  last one (CPython's own rule for the oldest generation, measured with
+  ``sys.getallocatedblocks()``, since the exact counts are not exposed). Any
+  stretch without collections lies inside one pause, so the collector is
+  never held off for longer than one graph's work; and nothing is collected
+  while the program has called ``gc.disable()``. A forked child keeps only the
+  pauses of the thread that forked.
 """
 
 from __future__ import annotations
