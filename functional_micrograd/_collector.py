@@ -33,15 +33,16 @@ How it pauses without getting in the program's way:
   not hold the collector off meanwhile. So when a thread's outermost pause
   ends while other threads' pauses go on, that thread makes the collection
   CPython would have started by now, judged by its counters against the saved
-  thresholds: the youngest generation; the middle one if the young
-  collections owed meanwhile take its count past its threshold; and a full
-  collection in its place only once the heap has grown by a quarter since the
-  last one (CPython's own rule for the oldest generation, measured with
-  ``sys.getallocatedblocks()``, since the exact counts are not exposed). Any
-  stretch without collections lies inside one pause, so the collector is
-  never held off for longer than one graph's work; and nothing is collected
-  while the program has called ``gc.disable()``. A forked child keeps only the
-  pauses of the thread that forked.
+  thresholds: the youngest generation, the middle one when its threshold is
+  passed too, and a full collection in its place only once the heap has grown
+  by a quarter since the last one (CPython's own rule for the oldest
+  generation, measured with ``sys.getallocatedblocks()``, since the exact
+  counts are not exposed). Any stretch without collections lies inside one
+  pause, so the collector is never held off for longer than one graph's work;
+  and nothing is collected while the program has called ``gc.disable()``.
+  When the last pause ends, one small object is made, so that CPython starts
+  the collection it is owed then, as part of the work that made it owed. A
+  forked child keeps only the pauses of the thread that forked.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ _live: dict[int, tuple[Entry, ...]] = {}
 _saved: Thresholds | None = None  # the program's thresholds while a pause is in force
 _heap_after_full: int | None = None  # allocated blocks at the last full collection made here
 _passes = 0  # bookkeeping passes made, to notice one made inside another
+_ITS_OWN = -1  # "the last pause has ended: let CPython collect as it would"
 
 
 def paused() -> _Pause:
@@ -207,7 +209,7 @@ def _settle(me: int, ending: bool) -> int | None:
         if saved is not None:
             gc.set_threshold(*saved)
         _saved = None
-        return None
+        return _ITS_OWN if ending else None
     if saved is None:
         _saved = saved = now  # before pausing, so a cut here is seen next time
         if now[0]:
@@ -218,17 +220,16 @@ def _settle(me: int, ending: bool) -> int | None:
 
 
 def _owed(saved: Thresholds, count: Thresholds) -> int | None:
-    """The generation CPython would have collected by now, or None.
+    """The generation to collect now that CPython would have collected, or None.
 
     ``count`` is ``gc.get_count()``; ``saved`` the thresholds the pause put aside.
     """
     global _heap_after_full
     if not gc.isenabled() or not saved[0] or count[0] <= saved[0]:
         return None
-    young = count[0] // saved[0]  # young collections it would have made meanwhile
-    if count[1] + young <= saved[1]:
+    if count[1] <= saved[1]:
         return 0
-    blocks = sys.getallocatedblocks()  # a middle one is owed; and a full one?
+    blocks = sys.getallocatedblocks()  # a middle one is owed; a full one instead?
     if _heap_after_full is None:
         _heap_after_full = blocks
     elif 4 * blocks > 5 * _heap_after_full:
@@ -238,6 +239,12 @@ def _owed(saved: Thresholds, count: Thresholds) -> int | None:
 
 def _collect(generation: int) -> None:
     global _heap_after_full
+    if generation == _ITS_OWN:
+        # The thresholds are back: making one tracked object gives CPython the
+        # chance to start, by its own rules, the collection it has been owed,
+        # as part of the work that made it owed rather than in what comes next.
+        _Pause()
+        return
     if not gc.isenabled():  # switched off since the decision
         return
     gc.collect(generation)

@@ -400,12 +400,10 @@ BLOCKS = 1_000_000  # the heap at the last full collection in these cases
     [
         ((700, 0, 0), BLOCKS, None),  # the young threshold is not passed yet
         ((701, 0, 0), BLOCKS, 0),
-        ((701, 9, 50), 2 * BLOCKS, 0),  # a middle one is not owed: no full one either
-        ((701, 10, 0), BLOCKS, 1),  # the tenth young collection is owed: a middle one
-        ((7_000, 0, 0), BLOCKS, 0),  # ten young ones owed at once
-        ((7_700, 0, 0), BLOCKS, 1),  # eleven: a middle one
-        ((7_700, 0, 0), BLOCKS * 5 // 4, 1),  # the heap grew by exactly a quarter
-        ((7_700, 0, 0), BLOCKS * 5 // 4 + 1, 2),  # by more than a quarter: a full one
+        ((70_000, 10, 50), 2 * BLOCKS, 0),  # the middle threshold is not passed: young only
+        ((701, 11, 0), BLOCKS, 1),  # it is: a middle one
+        ((701, 11, 50), BLOCKS * 5 // 4, 1),  # the heap grew by exactly a quarter
+        ((701, 11, 0), BLOCKS * 5 // 4 + 1, 2),  # by more than a quarter: a full one
     ],
 )
 def test_owed_collection_follows_the_thresholds(
