@@ -206,11 +206,11 @@ def _training_in_threads(collecting: bool) -> tuple[list[bool], list[BaseExcepti
     inside: list[bool] = []
 
     def watching(*args: Any, **kwargs: Any) -> LossResult:
-        inside.append(gc.isenabled())
+        inside.append(gc.get_threshold()[0] != 0)  # would collect automatically
         return max_margin(*args, **kwargs)
 
     def failing(*args: Any, **kwargs: Any) -> LossResult:
-        inside.append(gc.isenabled())
+        inside.append(gc.get_threshold()[0] != 0)
         if kwargs["seed"] != fm.training._batch_seed(1337, 0):  # fail on the second step
             raise RuntimeError("a loss that breaks")
         return max_margin(*args, **kwargs)
@@ -232,9 +232,11 @@ def _training_in_threads(collecting: bool) -> tuple[list[bool], list[BaseExcepti
 
     was = gc.isenabled()
     (gc.enable if collecting else gc.disable)()
+    thresholds = gc.get_threshold()
     try:
         errors = _in_threads(work, 4)
         assert gc.isenabled() is collecting
+        assert gc.get_threshold() == thresholds
     finally:
         (gc.enable if was else gc.disable)()
     return inside, errors
@@ -248,7 +250,7 @@ def test_threads_training_leaves_the_collector_as_it_was(collecting: bool) -> No
         assert isinstance(errors[1], RuntimeError)
         assert isinstance(errors[2], TrainingDiverged)
         assert errors[0] is None and errors[3] is None
-        assert _collector._depth == 0
+        assert _collector._live == {}
 
 
 def test_collector_pause_counted_across_threads_with_errors() -> None:
@@ -257,22 +259,23 @@ def test_collector_pause_counted_across_threads_with_errors() -> None:
         for i in range(150):
             try:
                 with _collector.paused():
-                    assert not gc.isenabled()
+                    assert gc.get_threshold()[0] == 0
                     with _collector.paused():  # nested
                         if (i + k) % 7 == 0:
                             raise KeyError(i)
-                    assert not gc.isenabled()
+                    assert gc.get_threshold()[0] == 0
             except KeyError:
                 errors += 1
         return errors
 
-    was = gc.isenabled()
+    was, thresholds = gc.isenabled(), gc.get_threshold()
     try:
         for collecting in (True, False):
             (gc.enable if collecting else gc.disable)()
             assert sum(_in_threads(work, 8)) > 0
             assert gc.isenabled() is collecting
-            assert _collector._depth == 0
+            assert gc.get_threshold() == thresholds
+            assert _collector._live == {}
     finally:
         (gc.enable if was else gc.disable)()
 

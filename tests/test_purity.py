@@ -654,11 +654,11 @@ def test_public_call_mutates_nothing_and_repeats(name: str) -> None:
     @given(strategy)
     def check(c: Call) -> None:
         before = exact((c.args, c.kwargs))
-        random_state, collecting = random.getstate(), gc.isenabled()
+        random_state, collector = random.getstate(), (gc.isenabled(), gc.get_threshold())
         first = _outcome(c)
         assert exact((c.args, c.kwargs)) == before, "an input changed"
         assert random.getstate() == random_state, "the global random state changed"
-        assert gc.isenabled() == collecting, "the collector was left switched"
+        assert (gc.isenabled(), gc.get_threshold()) == collector, "the collector was left changed"
         assert _outcome(c) == first, "the same call gave another answer"
         assert exact((c.args, c.kwargs)) == before
 

@@ -522,19 +522,20 @@ def test_training_diverged_pickles_and_copies() -> None:
 
 
 def test_train_collector_paused_during_a_step_and_restored() -> None:
-    seen: list[bool] = []
+    seen: list[int] = []
 
     def watching_loss(*args: Any, **kwargs: Any) -> LossResult:
-        seen.append(gc.isenabled())
+        seen.append(gc.get_threshold()[0])  # 0: no automatic collection
         return max_margin(*args, **kwargs)
 
     model, ds = small()
-    was = gc.isenabled()
+    was, thresholds = gc.isenabled(), gc.get_threshold()
     gc.enable()
     try:
         train(model, ds, steps=2, loss=watching_loss)
-        assert seen == [False, False]
+        assert seen == [0, 0]
         assert gc.isenabled()
+        assert gc.get_threshold() == thresholds
         with pytest.raises(TrainingDiverged):
             huge = [1e200] * fm.nn.parameter_count(model)
             train(fm.nn.with_parameters(model, huge), ds, steps=2)
