@@ -61,7 +61,8 @@ def compare(optimizer: fm.optim.Optimizer, make_torch: object, steps: int = 6) -
 
 
 @pytest.mark.parametrize(
-    ("lr", "b1", "b2", "wd"), [(0.1, 0.9, 0.95, 1e-4), (0.01, 0.8, 0.999, 0.3), (0.5, 0.0, 0.5, 0.0)]
+    ("lr", "b1", "b2", "wd"),
+    [(0.1, 0.9, 0.95, 1e-4), (0.01, 0.8, 0.999, 0.3), (0.5, 0.0, 0.5, 0.0)],
 )
 def test_adamw_equals_torch_adamw_step_by_step(lr: float, b1: float, b2: float, wd: float) -> None:
     compare(
@@ -84,3 +85,44 @@ def test_adam_equals_torch_adam_step_by_step() -> None:
 
 def test_momentum_equals_torch_sgd_with_momentum() -> None:
     compare(fm.optim.momentum(0.1, beta=0.5), lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.5))
+
+
+# -- cross-entropy against F.cross_entropy ------------------------------------------------
+
+
+@given(
+    k=st.integers(2, 6),
+    data=st.data(),
+)
+@settings(max_examples=40, deadline=None)
+def test_cross_entropy_equals_torch_on_the_same_logits(k: int, data: st.DataObject) -> None:
+    n = data.draw(st.integers(1, 6))
+    rows = data.draw(
+        st.lists(st.lists(st.floats(-50, 50), min_size=k, max_size=k), min_size=n, max_size=n)
+    )
+    ys = data.draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n))
+    # a linear layer whose outputs are its inputs: the logits are the rows themselves
+    weights = [1.0 if j == i else 0.0 for i in range(k) for j in [*range(k), -1]]
+    identity = fm.nn.with_parameters(fm.nn.layer(k, k, activation="linear"), weights)
+    inputs = [[fm.Value(v) for v in row] for row in rows]
+    ours = fm.losses.cross_entropy(identity, inputs, ys)
+    logits = torch.tensor(rows, requires_grad=True)
+    theirs = F.cross_entropy(logits, torch.tensor(ys))
+    theirs.backward()
+    assert ours.data_loss.data == pytest.approx(theirs.item(), rel=1e-12, abs=1e-12)
+    g = fm.backward(ours.total_loss)
+    assert logits.grad is not None
+    for leaves, want in zip(inputs, logits.grad.tolist()):
+        assert [g[v] for v in leaves] == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+def test_softmax_and_log_softmax_equal_torch() -> None:
+    z = [3.0, -1.0, 0.5, 12.0]
+    assert [p.data for p in fm.nn.softmax(z)] == pytest.approx(
+        torch.softmax(torch.tensor(z), 0).tolist(), rel=1e-12
+    )
+    assert [p.data for p in fm.nn.log_softmax(z)] == pytest.approx(
+        torch.log_softmax(torch.tensor(z), 0).tolist(), rel=1e-12
+    )
+    assert fm.nn.logsumexp(z).data == pytest.approx(torch.logsumexp(torch.tensor(z), 0).item())
+    assert math.isfinite(fm.nn.logsumexp([1000.0, 999.0]).data)
