@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from pyrsistent import PClass, field
 
@@ -123,7 +123,7 @@ def _check_data(
 
 def _label(where: str, i: int, y: object, classes: int) -> Any:
     if where == "cross_entropy":
-        ok = isinstance(y, numbers.Integral) and not isinstance(y, bool) and 0 <= y < classes
+        ok = _checks.is_number(y) and isinstance(y, numbers.Integral) and 0 <= int(y) < classes
         if not ok:
             raise ValueError(
                 f"cross_entropy: expected ys[{i}] to be a class index 0..{classes - 1} (an int), "
@@ -215,7 +215,7 @@ def accuracy(task: str, ys: Sequence[Any], scores: Sequence[Any]) -> float | Non
         hits = sum(_argmax(z) == y for y, z in zip(ys, scores))
     else:
         hits = sum((y > 0) == (s.data > 0) for y, s in zip(ys, scores))
-    return hits / len(ys)
+    return float(hits) / len(ys)
 
 
 # -- the losses ---------------------------------------------------------------------------
@@ -234,15 +234,20 @@ def _result(
     )
 
 
+def _one_output(model: Model, rows: Sequence[Any]) -> tuple[Value, ...]:
+    """The model's output for each row, for a model with one output."""
+    return cast(tuple[Value, ...], tuple([forward(model, row) for row in rows]))
+
+
 def _max_margin(model: Model, rows: Sequence[Any], targets: Any, alpha: float) -> LossResult:
-    scores = tuple([forward(model, row) for row in rows])
+    scores = _one_output(model, rows)
     return _result(
         model, _hinge(targets, scores), alpha, accuracy("binary", targets, scores), scores
     )
 
 
 def _mse(model: Model, rows: Sequence[Any], targets: Any, alpha: float) -> LossResult:
-    scores = tuple([forward(model, row) for row in rows])
+    scores = _one_output(model, rows)
     return _result(model, _squared_error(targets, scores), alpha, None, scores)
 
 
