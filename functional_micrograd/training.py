@@ -297,6 +297,11 @@ def _check_fit(where: str, model: Model, dataset: object, name: str = "dataset")
 def _check_validation(where: str, model: Model, dataset: Dataset, validation: object) -> Any:
     if validation is None:
         return None
+    if not isinstance(validation, Dataset):
+        raise TypeError(
+            f"{where}: expected validation to be a Dataset (see fm.datasets.split) or None, "
+            f"got {_checks.describe(validation)}"
+        )
     checked = _check_fit(where, model, validation, "validation set")
     if (checked.task, checked.num_classes) != (dataset.task, dataset.num_classes):
         raise ValueError(
