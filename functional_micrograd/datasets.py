@@ -223,9 +223,12 @@ def _check_labels(where: str, task: str, ys: object) -> tuple[Any, ...]:
     for i, label in enumerate(ys):
         checked = _label(task, label)
         if checked is None:
+            hint = ""
+            if task == "binary" and _label("multiclass", label) is not None:
+                hint = "; for class indices 0..K-1 give task='multiclass'"
             raise ValueError(
                 f"{where}: expected ys[{i}] to be {expected} for a {task} dataset, "
-                f"got {_checks.describe(label)}"
+                f"got {_checks.describe(label)}{hint}"
             )
         out.append(checked)
     return tuple(out)

@@ -289,9 +289,13 @@ def _check_fit(where: str, model: Model, dataset: object, name: str = "dataset")
         raise ValueError(
             f"{where}: a {dataset.task} {name}"
             + (f" of {dataset.num_classes} classes" if dataset.task == "multiclass" else "")
-            + f" needs a model with {what}, got a model with {_nout(model)} outputs"
+            + f" needs a model with {what}, got a model with {_outputs(_nout(model))}"
         )
     return dataset
+
+
+def _outputs(n: int) -> str:
+    return f"{n} output" if n == 1 else f"{n} outputs"
 
 
 def _check_validation(where: str, model: Model, dataset: Dataset, validation: object) -> Any:
@@ -302,15 +306,14 @@ def _check_validation(where: str, model: Model, dataset: Dataset, validation: ob
             f"{where}: expected validation to be a Dataset (see fm.datasets.split) or None, "
             f"got {_checks.describe(validation)}"
         )
-    checked = _check_fit(where, model, validation, "validation set")
-    if (checked.task, checked.num_classes) != (dataset.task, dataset.num_classes):
+    if (validation.task, validation.num_classes) != (dataset.task, dataset.num_classes):
         raise ValueError(
             f"{where}: expected validation to be a {dataset.task} Dataset like the training data"
             + (f" ({dataset.num_classes} classes)" if dataset.task == "multiclass" else "")
-            + f", got a {checked.task} one"
-            + (f" of {checked.num_classes} classes" if checked.task == "multiclass" else "")
+            + f", got a {validation.task} one"
+            + (f" of {validation.num_classes} classes" if validation.task == "multiclass" else "")
         )
-    return checked
+    return _check_fit(where, model, validation, "validation set")
 
 
 def _check_loss(where: str, loss: object, task: str) -> Any:
