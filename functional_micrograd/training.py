@@ -377,6 +377,8 @@ def _configure(
             f"{where}: expected batch_size between 1 and {n} (the number of points), "
             f"got {batch_size}"
         )
+    chosen_loss = _check_loss(where, loss, data.task)
+    held_out = _check_validation(where, checked, data, validation)
     options = pmap(
         {
             "steps": steps,
@@ -386,8 +388,9 @@ def _configure(
             "seed": seed,
             "log_every": log_every,
             "optimizer": optimizer,
-            "loss": getattr(loss, "__name__", repr(loss)) if loss is not None else None,
+            "loss": getattr(chosen_loss, "__name__", repr(chosen_loss)),
             "dataset": data.metadata,
+            "validation": None if held_out is None else held_out.metadata,
             "task": data.task,
         }
     )
@@ -399,18 +402,11 @@ def _configure(
         batch_size=batch_size,
         seed=_checks.seed(where, seed),
         optimizer=_check_optimizer(where, optimizer, learning_rate),
-        loss=_check_loss(where, loss, data.task),
-        validation=_check_validation(where, checked, data, validation),
+        loss=chosen_loss,
+        validation=held_out,
         options=options,
     )
-    return checked, config.set(
-        options=options.update(
-            {
-                "loss": config.loss.__name__ if loss is None else options["loss"],
-                "validation": None if config.validation is None else config.validation.metadata,
-            }
-        )
-    )
+    return checked, config
 
 
 # -- the loss protocol --------------------------------------------------------------
@@ -430,7 +426,7 @@ def _objective(loss: Any, task: str, alpha: float) -> Objective:
         if core is not None:
             result = core(model, xs, ys, alpha)
         else:
-            result = _protocol(loss, model, xs, ys, alpha, task)
+            result = _protocol(loss, model, xs, ys, alpha)
         if task == "regression":
             return result if result.accuracy is None else result.set(accuracy=None)
         if result.accuracy is None:
@@ -442,7 +438,7 @@ def _objective(loss: Any, task: str, alpha: float) -> Objective:
 
 
 def _protocol(
-    loss: Any, model: Model, xs: Sequence[Any], ys: Sequence[Any], alpha: float, task: str
+    loss: Any, model: Model, xs: Sequence[Any], ys: Sequence[Any], alpha: float
 ) -> LossResult:
     out = loss(model, xs, ys)
     if isinstance(out, LossResult):

@@ -294,7 +294,8 @@ def _consumed(make: Callable[..., Any]) -> Callable[..., Any]:
 
 def _step_once(ds: Dataset, state: TrainState, opt: Optimizer | None, k: int) -> TrainState:
     """Build a step function and take one step with it."""
-    step = fm.training.make_step(ds, steps=3, optimizer=opt, learning_rate=0.1)
+    rate: dict[str, Any] = {"learning_rate": 0.1} if opt is None else {"optimizer": opt}
+    step = fm.training.make_step(fm.training.configure(state.model, ds, steps=3, **rate))
     return step(state, k)
 
 
