@@ -37,7 +37,14 @@ from functional_micrograd.autodiff import Gradients
 from functional_micrograd.datasets import Dataset
 from functional_micrograd.losses import LossResult
 from functional_micrograd.nn import MLP, Layer, Neuron
-from functional_micrograd.optim import AdamState, MomentumState, Optimizer, SGDState
+from functional_micrograd.optim import (
+    AdamState,
+    AdamWState,
+    MomentumState,
+    Optimizer,
+    RMSPropState,
+    SGDState,
+)
 from functional_micrograd.training import HistoryRow, Run, TrainState
 
 # -- deep snapshots ---------------------------------------------------------------------
@@ -779,10 +786,15 @@ RECORDS: dict[str, st.SearchStrategy[Any]] = {
     "Gradients": model_and_gradients().map(lambda mg: mg[1]),
     "Optimizer": optimizers,
     "Rng": st.builds(rng.seed, seeds),
+    "Metrics": st.builds(lambda m, ds: fm.training.evaluate(m, ds), scorers, datasets_()),
+    "TrainConfig": st.builds(
+        lambda m, ds: fm.training.configure(m, ds, steps=2), scorers, datasets_()
+    ),
 }
 RECORD_TYPES = (
     Value, Neuron, Layer, MLP, Dataset, TrainState, Run, HistoryRow, LossResult,
-    SGDState, MomentumState, AdamState, Gradients, Optimizer, rng.Rng,
+    SGDState, MomentumState, AdamState, AdamWState, RMSPropState, Gradients, Optimizer,
+    rng.Rng, fm.training.Metrics, fm.training.TrainConfig,
 )  # fmt: skip
 FROZEN_CONTAINERS = (tuple, PVector, PMap, PSet, frozenset)
 MUTABLE_CONTAINERS = (list, dict, set, bytearray)
