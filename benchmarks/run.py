@@ -7,7 +7,9 @@ Run from the repository root:
     python -m benchmarks --json out/bench.json
 
 Every timing alternates the two libraries in one process and keeps the best
-of several runs; ratios are ours / micrograd, so below 1.0 means faster.
+of several runs; ratios are ours / micrograd, so below 1.0 means faster (for the yin-yang rows,
+ours / a plain-Python reference of EurekaLabs' engine written in
+benchmarks/yinyang.py, since micrograd 0.1.0 has no tanh, exp or log).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import micrograd.engine as mg
 
 import functional_micrograd as fm
 from benchmarks import workloads as w
+from benchmarks import yinyang as yy
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Row:
 class Settings:
     quick: bool
     samples: int
+    yinyang_steps: int
     steps_per_run: int
     runs: int
     chain_ops: int
@@ -66,8 +70,8 @@ class Settings:
 
 def settings(quick: bool) -> Settings:
     if quick:
-        return Settings(True, 30, 2, 2, 20_000, 100_000, 10_000)
-    return Settings(False, 100, 3, 5, 100_000, 1_000_000, 10_000)
+        return Settings(True, 30, 3, 2, 2, 20_000, 100_000, 10_000)
+    return Settings(False, 100, 100, 3, 5, 100_000, 1_000_000, 10_000)
 
 
 # -- timing ----------------------------------------------------------------------------
@@ -123,7 +127,7 @@ def per_step(
 
 def training_step(s: Settings) -> list[Row]:
     data, ours_model, theirs_model = w.demo_setup(s.samples)
-    ours_step = w.ours_step_function(data)
+    ours_step = w.ours_step_function(ours_model, data)
 
     def ours(gc_on: bool) -> float:
         return per_step(
@@ -145,6 +149,41 @@ def training_step(s: Settings) -> list[Row]:
     for gc_on, label in ((True, "collector as shipped"), (False, "collector off in both")):
         a, b = best_of(s.runs, (lambda on=gc_on: ours(on), lambda on=gc_on: theirs(on)))
         rows.append(Row(f"training step ({label})", "s", a, b))
+    return rows
+
+
+def yin_yang(s: Settings) -> list[Row]:
+    """examples/yinyang.py's training (with validation each step) against a plain-Python reference.
+
+    The reference is EurekaLabs' style of engine (closures writing .grad,
+    a recursive topological sort), written in benchmarks/yinyang.py; both
+    train the same split from the same weights. One run each per setting
+    (a full run is 100 steps): the whole run is the measurement.
+    """
+    model, parts = yy.setup()
+    losses: dict[str, list[float]] = {}
+
+    def timed_run(who: str, gc_on: bool) -> float:
+        run = yy.ours_run if who == "ours" else yy.reference_run
+        with collector(gc_on):
+            start = time.perf_counter()
+            losses[who] = run(model, parts, s.yinyang_steps)
+            return time.perf_counter() - start
+
+    rows = []
+    for gc_on, label in ((True, "collector as shipped"), (False, "collector off in both")):
+        a, b = best_of(
+            1, (lambda on=gc_on: timed_run("ours", on), lambda on=gc_on: timed_run("ref", on))
+        )
+        agree = all(
+            abs(x - y) <= 1e-9 * max(1.0, abs(y)) for x, y in zip(losses["ours"], losses["ref"])
+        )
+        note = (
+            f"{s.yinyang_steps} steps, vs a plain-Python EurekaLabs-style engine; "
+            f"final train loss {losses['ours'][-1]:.4f} (reference {losses['ref'][-1]:.4f}), "
+            f"same losses every step: {'yes' if agree else 'no'}"
+        )
+        rows.append(Row(f"yin-yang example run ({label})", "s", a, b, note))
     return rows
 
 
@@ -365,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     kind = "quick" if s.quick else "full"
     print(f"{kind} run; {s.samples} points; best of {s.runs} runs; {machine()}")
     rows: list[Row] = []
-    for part in (training_step, step_phases, expressions, memory):
+    for part in (training_step, step_phases, yin_yang, expressions, memory):
         rows.extend(part(s))
     print(table(rows))
     if args.json:

@@ -42,9 +42,9 @@ def copy_weights(ours: fm.nn.MLP, theirs: mg_nn.MLP) -> None:
         q.grad = 0
 
 
-def ours_step_function(data: fm.datasets.Dataset) -> Callable[[Any, int], Any]:
+def ours_step_function(model: fm.nn.MLP, data: fm.datasets.Dataset) -> Callable[[Any, int], Any]:
     """The library's own step, as ``fm.train`` folds it (SGD, micrograd's schedule)."""
-    return fm.training.make_step(data, alpha=ALPHA)
+    return fm.training.make_step(fm.training.configure(model, data, alpha=ALPHA))
 
 
 def ours_forward(model: fm.nn.MLP, data: fm.datasets.Dataset) -> fm.losses.LossResult:

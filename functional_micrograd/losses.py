@@ -1,9 +1,14 @@
 """Losses: a model and data in, a :class:`LossResult` of Values out.
 
 :func:`max_margin` is the loss of micrograd's two-moons demo, term for term:
-``mean(relu(1 - y * score)) + alpha * sum(p * p)``. :func:`mse` is the mean
-squared error, for regression or least-squares classification. Both return
-Values, so ``backward(result.total_loss)`` gives the gradients.
+``mean(relu(1 - y * score)) + alpha * sum(p * p)``, for -1.0 / 1.0 labels.
+:func:`cross_entropy` is the softmax cross-entropy of K logits against class
+indices 0..K-1, as PyTorch's ``F.cross_entropy``. :func:`mse` is the mean
+squared error, for regression. All return Values, so
+``backward(result.total_loss)`` gives the gradients.
+
+For training, a loss is any function ``loss(model, xs, ys)`` that returns a
+Value (the data loss) or a LossResult: see :mod:`functional_micrograd.training`.
 
 >>> from functional_micrograd import nn
 >>> model = nn.mlp(2, [4, 1], seed=0)
@@ -14,18 +19,34 @@ Values, so ``backward(result.total_loss)`` gives the gradients.
 
 from __future__ import annotations
 
-import math
+import numbers
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from pyrsistent import PClass, field
 
-from functional_micrograd import _collector
+from functional_micrograd import _checks, _collector
 from functional_micrograd import rng as _rng
-from functional_micrograd.nn import Model, _check_model, forward, parameters
-from functional_micrograd.value import Operand, Value, _leaf, _mul, _relu, _sub, sum_values
+from functional_micrograd.nn import (
+    Model,
+    _argmax,
+    _check_model,
+    _nout,
+    forward,
+    logsumexp,
+    parameters,
+)
+from functional_micrograd.value import (
+    Operand,
+    Value,
+    _leaf,
+    _mul,
+    _relu,
+    _sub,
+    sum_values,
+)
 
-__all__ = ["LossResult", "max_margin", "mse"]
+__all__ = ["LossFunction", "LossResult", "accuracy", "cross_entropy", "max_margin", "mse"]
 
 
 class LossResult(PClass):
@@ -35,95 +56,116 @@ class LossResult(PClass):
         total_loss: ``data_loss + reg_loss``; differentiate this one.
         data_loss: the loss on the data alone.
         reg_loss: the L2 penalty ``alpha * sum(p * p)``.
-        accuracy: the fraction of points whose score has the label's sign.
-        scores: the model's output Value for each point used.
+        accuracy: the fraction of points classified right, in [0, 1]; None
+            for regression.
+        scores: the model's output for each point used: a Value, or a tuple
+            of Values (the logits) for a model with several outputs.
     """
 
     total_loss = field(type=Value, mandatory=True)
     data_loss = field(type=Value, mandatory=True)
     reg_loss = field(type=Value, mandatory=True)
-    accuracy = field(type=float, mandatory=True)
+    accuracy = field(type=(float, type(None)), mandatory=True)
     scores = field(type=tuple, mandatory=True)
 
     def __repr__(self) -> str:
         return (
-            f"LossResult(total_loss={self.total_loss.data:.6g}, "
-            f"data_loss={self.data_loss.data:.6g}, reg_loss={self.reg_loss.data:.6g}, "
-            f"accuracy={self.accuracy:.4g}, scores=<{len(self.scores)} Values>)"
+            f"LossResult(total_loss={_short(self.total_loss.data)}, "
+            f"data_loss={_short(self.data_loss.data)}, reg_loss={_short(self.reg_loss.data)}, "
+            f"accuracy={_short(self.accuracy)}, scores=<{len(self.scores)} outputs>)"
         )
 
 
-def _as_tuple(where: str, name: str, seq: object) -> tuple[Any, ...]:
-    if isinstance(seq, (str, bytes)) or not isinstance(seq, Sequence):
-        raise TypeError(f"{where}: expected {name} to be a sequence, got {seq!r}")
-    return tuple(seq)
+LossFunction = Callable[..., "Value | LossResult"]
+"""A loss for training: ``loss(model, xs, ys)`` returning a Value or a LossResult."""
+
+
+def _short(x: float | None, digits: int = 6) -> str:
+    """A number as data: its repr rounded to ``digits`` significant digits (1.0, not 1)."""
+    return "None" if x is None else repr(float(f"{x:.{digits}g}"))
+
+
+# -- checks at the boundary -----------------------------------------------------------
+
+# What each built-in loss accepts as a label, for the error message and the check.
+_LABELS = {
+    "max_margin": "-1.0 or 1.0",
+    "mse": "a finite number",
+    "cross_entropy": "a class index 0..K-1 (an int)",
+}
 
 
 def _check_data(
-    where: str, xs: object, ys: object, labels_are_signs: bool
-) -> tuple[tuple[Any, ...], tuple[float, ...]]:
-    rows = _as_tuple(where, "xs", xs)
-    targets = _as_tuple(where, "ys", ys)
+    where: str, model: Model, xs: object, ys: object
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    rows = _checks.sequence(where, "xs", xs)
+    targets = _checks.sequence(where, "ys", ys)
     if not rows:
         raise ValueError(f"{where}: expected at least one data point, got empty xs")
     if len(rows) != len(targets):
         raise ValueError(
             f"{where}: expected as many labels as points, got {len(rows)} xs and {len(targets)} ys"
         )
-    checked = []
-    for i, y in enumerate(targets):
-        if isinstance(y, bool) or not isinstance(y, (int, float)) or not math.isfinite(y):
-            raise ValueError(f"{where}: expected ys[{i}] to be a finite number, got {y!r}")
-        if labels_are_signs and y not in (-1.0, 1.0):
+    outputs = _nout(model)
+    if where == "cross_entropy" and outputs < 2:
+        raise ValueError(
+            f"cross_entropy: expected a model with K >= 2 outputs (one logit per class), "
+            f"got {outputs} output; for -1.0 / 1.0 labels use max_margin"
+        )
+    if where != "cross_entropy" and outputs != 1:
+        raise ValueError(
+            f"{where}: expected a model with one output, got {outputs}"
+            + ("; for class indices use cross_entropy" if where == "max_margin" else "")
+        )
+    return rows, tuple(_label(where, i, y, outputs) for i, y in enumerate(targets))
+
+
+def _label(where: str, i: int, y: object, classes: int) -> Any:
+    if where == "cross_entropy":
+        ok = _checks.is_number(y) and isinstance(y, numbers.Integral) and 0 <= int(y) < classes
+        if not ok:
             raise ValueError(
-                f"{where}: expected every label to be -1.0 or 1.0, got ys[{i}] = {y!r}"
+                f"cross_entropy: expected ys[{i}] to be a class index 0..{classes - 1} (an int), "
+                f"got {_checks.describe(y)}"
             )
-        checked.append(float(y))
-    return rows, tuple(checked)
+        return int(y)  # type: ignore[call-overload]
+    if not _checks.is_number(y):
+        raise ValueError(f"{where}: expected ys[{i}] to be a finite number, got {_checks.show(y)}")
+    value = _checks.number(where, f"ys[{i}]", y)
+    if where == "max_margin" and value not in (-1.0, 1.0):
+        raise ValueError(f"max_margin: expected every label to be -1.0 or 1.0, got ys[{i}] = {y!r}")
+    return value
 
 
 def _check_alpha(where: str, alpha: object) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
-        raise TypeError(f"{where}: expected alpha to be a number >= 0, got {alpha!r}")
-    if not (math.isfinite(alpha) and alpha >= 0):
-        raise ValueError(f"{where}: expected alpha to be a finite number >= 0, got {alpha!r}")
-    return float(alpha)
+    return _checks.number(where, "alpha", alpha, at_least=0.0)
 
 
 def _batch(
-    where: str, rows: tuple[Any, ...], ys: tuple[float, ...], batch_size: object, seed: object
-) -> tuple[tuple[Any, ...], tuple[float, ...]]:
+    where: str, rows: tuple[Any, ...], ys: tuple[Any, ...], batch_size: object, seed: object
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """All the data, or ``batch_size`` points drawn without replacement by ``seed``."""
     if batch_size is None:
         return rows, ys
     if isinstance(batch_size, bool) or not isinstance(batch_size, int):
-        raise TypeError(f"{where}: expected batch_size to be None or an int, got {batch_size!r}")
+        raise TypeError(
+            f"{where}: expected batch_size to be None or an int, got {_checks.describe(batch_size)}"
+        )
     if not 1 <= batch_size <= len(rows):
         raise ValueError(
             f"{where}: expected batch_size between 1 and {len(rows)} (the number of points), "
             f"got {batch_size}"
         )
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"{where}: expected seed to be an int, got {seed!r}")
-    picked, _ = _rng.sample(_rng.seed(seed), range(len(rows)), batch_size)
+    picked, _ = _rng.sample(_rng.seed(_checks.seed(where, seed)), range(len(rows)), batch_size)
     return tuple(rows[i] for i in picked), tuple(ys[i] for i in picked)
 
 
-def _scores(where: str, model: Model, rows: tuple[Any, ...]) -> tuple[Value, ...]:
-    scores = tuple(forward(model, row) for row in rows)
-    if scores and not isinstance(scores[0], Value):
-        raise ValueError(f"{where}: expected a model with one output, got {len(scores[0])}")
-    return scores  # type: ignore[return-value]
+# -- the terms ------------------------------------------------------------------------
 
 
 def _regularise(model: Model, alpha: float) -> Value:
     # alpha * sum(p * p), the L2 penalty of micrograd's demo
     return _mul(sum_values(_mul(p, p) for p in parameters(model)), _leaf(alpha, None))
-
-
-def _sign_accuracy(ys: tuple[float, ...], scores: tuple[Value, ...]) -> float:
-    hits = sum((y > 0) == (s.data > 0) for y, s in zip(ys, scores))
-    return hits / len(ys)
 
 
 def _hinge(targets: tuple[float, ...], scores: tuple[Value, ...]) -> Value:
@@ -139,32 +181,97 @@ def _squared_error(targets: tuple[float, ...], scores: tuple[Value, ...]) -> Val
     return _mul(sum_values(_mul(e, e) for e in errors), _leaf(1.0 / len(errors), None))
 
 
+def _negative_log_likelihood(targets: tuple[int, ...], logits: tuple[Any, ...]) -> Value:
+    """The mean over points of ``-log_softmax(logits)[y]``: softmax cross-entropy."""
+    losses = []
+    for y, z in zip(targets, logits):
+        # 1) the log of the softmax's denominator, log(sum(exp(z))), computed stably
+        lse = logsumexp(z)
+        # 2) the log-probability of the right class: log_softmax(z)[y] = z[y] - lse
+        logp = _sub(z[y], lse)
+        # 3) the negative log-likelihood (lower is better): -log p(y)
+        losses.append(-logp)
+    # 4) the mean over the points
+    return _mul(sum_values(losses), _leaf(1.0 / len(losses), None))
+
+
+def accuracy(task: str, ys: Sequence[Any], scores: Sequence[Any]) -> float | None:
+    """The share of points a model gets right, from its outputs; None for regression.
+
+    Binary: the score's sign against the label's, as micrograd's demo counts
+    it (a score of exactly 0 counts as -1). Multiclass: the largest logit's
+    index against the class.
+
+    >>> from functional_micrograd import Value
+    >>> accuracy("binary", [1.0, -1.0], [Value(0.5), Value(0.25)])
+    0.5
+    >>> accuracy("multiclass", [2], [(Value(0.0), Value(1.0), Value(3.0))])
+    1.0
+    """
+    if task == "regression":
+        return None
+    if task == "multiclass":
+        hits = sum(_argmax(z) == y for y, z in zip(ys, scores))
+    else:
+        hits = sum((y > 0) == (s.data > 0) for y, s in zip(ys, scores))
+    return float(hits) / len(ys)
+
+
+# -- the losses ---------------------------------------------------------------------------
+
+
+def _result(
+    model: Model, data_loss: Value, alpha: float, acc: float | None, scores: Any
+) -> LossResult:
+    reg_loss = _regularise(model, alpha)
+    return LossResult(
+        total_loss=data_loss + reg_loss,
+        data_loss=data_loss,
+        reg_loss=reg_loss,
+        accuracy=acc,
+        scores=scores,
+    )
+
+
+def _one_output(model: Model, rows: Sequence[Any]) -> tuple[Value, ...]:
+    """The model's output for each row, for a model with one output."""
+    return cast(tuple[Value, ...], tuple([forward(model, row) for row in rows]))
+
+
+def _max_margin(model: Model, rows: Sequence[Any], targets: Any, alpha: float) -> LossResult:
+    scores = _one_output(model, rows)
+    return _result(
+        model, _hinge(targets, scores), alpha, accuracy("binary", targets, scores), scores
+    )
+
+
+def _mse(model: Model, rows: Sequence[Any], targets: Any, alpha: float) -> LossResult:
+    scores = _one_output(model, rows)
+    return _result(model, _squared_error(targets, scores), alpha, None, scores)
+
+
+def _cross_entropy(model: Model, rows: Sequence[Any], targets: Any, alpha: float) -> LossResult:
+    logits = tuple([forward(model, row) for row in rows])
+    acc = accuracy("multiclass", targets, logits)
+    return _result(model, _negative_log_likelihood(targets, logits), alpha, acc, logits)
+
+
 def _loss(
     where: str,
+    core: Callable[[Model, Sequence[Any], Any, float], LossResult],
     model: Model,
     xs: object,
     ys: object,
     alpha: object,
     batch_size: object,
     seed: object,
-    labels_are_signs: bool,
-    data_term: Callable[[tuple[float, ...], tuple[Value, ...]], Value],
 ) -> LossResult:
     _check_model(where, model)
-    rows, targets = _check_data(where, xs, ys, labels_are_signs)
+    rows, targets = _check_data(where, model, xs, ys)
     rate = _check_alpha(where, alpha)
     rows, targets = _batch(where, rows, targets, batch_size, seed)
     with _collector.paused():  # see _collector: a loss graph has no cycles
-        scores = _scores(where, model, rows)
-        data_loss = data_term(targets, scores)
-        reg_loss = _regularise(model, rate)
-        return LossResult(
-            total_loss=data_loss + reg_loss,
-            data_loss=data_loss,
-            reg_loss=reg_loss,
-            accuracy=_sign_accuracy(targets, scores),
-            scores=scores,
-        )
+        return core(model, rows, targets, rate)
 
 
 def max_margin(
@@ -194,7 +301,7 @@ def max_margin(
     >>> r.data_loss.data, r.accuracy
     (0.75, 0.5)
     """
-    return _loss("max_margin", model, xs, ys, alpha, batch_size, seed, True, _hinge)
+    return _loss("max_margin", _max_margin, model, xs, ys, alpha, batch_size, seed)
 
 
 def mse(
@@ -207,12 +314,55 @@ def mse(
 ) -> LossResult:
     """Mean squared error ``mean((score - y) ** 2)`` plus ``alpha * sum(p * p)``.
 
-    Targets may be any finite numbers; ``accuracy`` is the fraction of points
-    whose score has the target's sign, which is meaningful for ±1 targets.
+    Targets may be any finite numbers; ``accuracy`` is None (training a
+    binary dataset with ``loss=mse`` counts the accuracy by the score's sign).
 
     >>> from functional_micrograd import nn
     >>> model = nn.with_parameters(nn.neuron(1, activation="linear"), [2.0, 1.0])
-    >>> mse(model, [(0.0,), (1.0,)], [0.0, 4.0]).data_loss.data
-    1.0
+    >>> r = mse(model, [(0.0,), (1.0,)], [0.0, 4.0])
+    >>> r.data_loss.data, r.accuracy
+    (1.0, None)
     """
-    return _loss("mse", model, xs, ys, alpha, batch_size, seed, False, _squared_error)
+    return _loss("mse", _mse, model, xs, ys, alpha, batch_size, seed)
+
+
+def cross_entropy(
+    model: Model,
+    xs: Sequence[Sequence[Operand]],
+    ys: Sequence[int],
+    alpha: float = 0.0,
+    batch_size: int | None = None,
+    seed: int = 1337,
+) -> LossResult:
+    """Softmax cross-entropy for K classes: the mean of ``-log_softmax(model(x))[y]``.
+
+    The model's K outputs are the logits; ``data_loss`` is the mean over the
+    points of ``logsumexp(z) - z[y]`` (PyTorch's ``F.cross_entropy`` on the
+    same logits), ``reg_loss`` is ``alpha * sum(p * p)``, ``scores`` the
+    logit tuples and ``accuracy`` the share whose largest logit is the label.
+
+    Args:
+        model: a model with K >= 2 outputs.
+        xs: the input points.
+        ys: their classes, ints 0..K-1.
+        alpha: the regularisation strength, >= 0.
+        batch_size: use only this many points, drawn by ``seed``; None uses all.
+        seed: picks the batch.
+
+    >>> from functional_micrograd import nn
+    >>> logits_are_x = nn.with_parameters(nn.layer(2, 2, activation="linear"), [1, 0, 0, 0, 1, 0])
+    >>> r = cross_entropy(logits_are_x, [(0.0, 0.0), (3.0, 1.0)], [1, 0])
+    >>> round(r.data_loss.data, 4)  # (log 2 + log(1 + e**-2)) / 2
+    0.41
+    >>> r.accuracy  # the tie at (0, 0) goes to the first class, not the label
+    0.5
+    """
+    return _loss("cross_entropy", _cross_entropy, model, xs, ys, alpha, batch_size, seed)
+
+
+# The built-in losses as training calls them: the data already checked and batched.
+_UNCHECKED: dict[Any, Callable[[Model, Sequence[Any], Any, float], LossResult]] = {
+    max_margin: _max_margin,
+    mse: _mse,
+    cross_entropy: _cross_entropy,
+}

@@ -34,14 +34,18 @@ from functional_micrograd.value import (
     _add,
     _leaf,
     _mul,
+    _operand,
     _relu,
     _sigmoid,
+    _sub,
     _tanh,
 )
+from functional_micrograd.value import logsumexp as _logsumexp
 
 __all__ = [
     "ACTIVATIONS",
     "FORMAT_VERSION",
+    "INITS",
     "MLP",
     "Layer",
     "Model",
@@ -51,10 +55,14 @@ __all__ = [
     "forward",
     "from_json",
     "layer",
+    "log_softmax",
+    "logsumexp",
     "mlp",
     "neuron",
     "parameter_count",
     "parameters",
+    "predict",
+    "softmax",
     "to_json",
     "with_parameters",
 ]
@@ -72,6 +80,42 @@ ACTIVATIONS = tuple(_NONLINEARITIES)
 """The activation names a neuron accepts."""
 
 _DISPLAY = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
+
+INITS = ("uniform", "scaled")
+"""How weights start: uniform in [-1, 1] (micrograd), or that times ``nin ** -0.5`` (EurekaLabs)."""
+
+# What a micrograd user reaches for first, and what to write here instead.
+_HABITS = {
+    "parameters": (
+        "{kind} has no parameters() method: a model is data here, and functions read it; "
+        "write fm.nn.parameters(model)"
+    ),
+    "zero_grad": (
+        "{kind} has no zero_grad(): there is nothing to zero; gradients are never stored on a "
+        "model or its Values, and every g = loss.backward() is a fresh table, read as g[p]"
+    ),
+}
+
+
+class _Habits:
+    """Turns micrograd's ``model.parameters()`` and ``model.zero_grad()`` into pointers."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        hint = _HABITS.get(name)
+        if hint is not None:
+            raise AttributeError(hint.format(kind=type(self).__name__))
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+def _no_positional(kind: str, builder: str, args: tuple[Any, ...]) -> None:
+    if args:
+        shown = ", ".join(_checks.show(a) for a in args)
+        raise TypeError(
+            f"{kind}({shown}) is micrograd's constructor; here write fm.nn.{builder}({shown}) "
+            f"({kind}(...) itself takes its parts by keyword)"
+        )
 
 
 def _all_values(w: tuple[Any, ...]) -> tuple[bool, str]:
@@ -107,7 +151,7 @@ def _chained(layers: tuple[Any, ...]) -> tuple[bool, str]:
     )
 
 
-class Neuron(PClass):
+class Neuron(_Habits, PClass):
     """One neuron: ``activation(b + sum(w_i * x_i))``.
 
     >>> n = neuron(3, activation="tanh", seed=1)
@@ -119,6 +163,11 @@ class Neuron(PClass):
     b = field(type=Value, mandatory=True)
     activation = field(type=str, initial="relu", invariant=_known_activation)
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Neuron:
+        _no_positional("Neuron", "neuron", args)
+        made: Neuron = super().__new__(cls, **kwargs)
+        return made
+
     def __call__(self, x: Sequence[Operand]) -> Output:
         return forward(self, x)
 
@@ -126,10 +175,15 @@ class Neuron(PClass):
         return f"{_DISPLAY[self.activation]}Neuron({len(self.w)})"
 
 
-class Layer(PClass):
+class Layer(_Habits, PClass):
     """A row of neurons that all read the same inputs."""
 
     neurons = field(type=tuple, mandatory=True, invariant=_same_widths)
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
+        _no_positional("Layer", "layer", args)
+        made: Layer = super().__new__(cls, **kwargs)
+        return made
 
     def __call__(self, x: Sequence[Operand]) -> Output:
         return forward(self, x)
@@ -138,10 +192,27 @@ class Layer(PClass):
         return f"Layer of [{', '.join(map(repr, self.neurons))}]"
 
 
-class MLP(PClass):
-    """Layers applied one after another; the last one is linear."""
+class MLP(_Habits, PClass):
+    """Layers applied one after another; the last one is linear.
+
+    Build one with :func:`mlp`; micrograd's habits get a pointer here:
+
+    >>> MLP(2, [16, 1])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: MLP(2, [16, 1]) is micrograd's constructor; here write fm.nn.mlp(2, [16, 1]) ...
+    >>> mlp(2, [1]).zero_grad()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    AttributeError: MLP has no zero_grad(): there is nothing to zero; ...
+    """
 
     layers = field(type=tuple, mandatory=True, invariant=_chained)
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> MLP:
+        _no_positional("MLP", "mlp", args)
+        made: MLP = super().__new__(cls, **kwargs)
+        return made
 
     def __call__(self, x: Sequence[Operand]) -> Output:
         return forward(self, x)
@@ -189,42 +260,56 @@ def _check_model(where: str, model: object) -> Model:
 # -- building models --------------------------------------------------------------
 
 
+def _check_init(where: str, init: object) -> str:
+    return _checks.one_of(where, "init", init, INITS)
+
+
 def _random_neuron(
-    nin: int, activation: str, state: _rng.Rng, name: str
+    nin: int, activation: str, state: _rng.Rng, name: str, init: str = "uniform"
 ) -> tuple[Neuron, _rng.Rng]:
     weights, state = _rng.uniforms(state, nin, -1.0, 1.0)
+    if init == "scaled":  # EurekaLabs' micrograd: keeps each pre-activation's spread near 1
+        weights = tuple(x * nin**-0.5 for x in weights)
     w = tuple(_leaf(x, f"{name}w{i}") for i, x in enumerate(weights))
     return Neuron(w=w, b=_leaf(0.0, f"{name}b"), activation=activation), state
 
 
 def _random_layer(
-    nin: int, nout: int, activation: str, state: _rng.Rng, name: str
+    nin: int, nout: int, activation: str, state: _rng.Rng, name: str, init: str = "uniform"
 ) -> tuple[Layer, _rng.Rng]:
     neurons = []
     for j in range(nout):
-        unit, state = _random_neuron(nin, activation, state, f"{name}N{j}.")
+        unit, state = _random_neuron(nin, activation, state, f"{name}N{j}.", init)
         neurons.append(unit)
     return Layer(neurons=tuple(neurons)), state
 
 
-def neuron(nin: int, activation: str = "relu", seed: int = 0) -> Neuron:
+def neuron(nin: int, activation: str = "relu", seed: int = 0, init: str = "uniform") -> Neuron:
     """A neuron with ``nin`` weights uniform in [-1, 1] and a zero bias.
 
     Args:
         nin: the number of inputs.
         activation: ``"relu"``, ``"tanh"``, ``"sigmoid"`` or ``"linear"``.
         seed: the same seed gives the same weights, in any process.
+        init: ``"uniform"`` (micrograd's), or ``"scaled"`` for the same draws
+            times ``nin ** -0.5`` (EurekaLabs' micrograd).
 
     >>> [round(w.data, 4) for w in neuron(2, seed=0).w]
     [0.7666, -0.1369]
+    >>> [round(w.data, 4) for w in neuron(2, seed=0, init="scaled").w]
+    [0.5421, -0.0968]
     """
     _check_size("neuron", "nin", nin)
     _check_activation("neuron", activation)
-    unit, _ = _random_neuron(nin, activation, _rng.seed(_check_seed("neuron", seed)), "")
+    kind = _check_init("neuron", init)
+    state = _rng.seed(_check_seed("neuron", seed))
+    unit, _ = _random_neuron(nin, activation, state, "", kind)
     return unit
 
 
-def layer(nin: int, nout: int, activation: str = "relu", seed: int = 0) -> Layer:
+def layer(
+    nin: int, nout: int, activation: str = "relu", seed: int = 0, init: str = "uniform"
+) -> Layer:
     """A layer of ``nout`` neurons, each with ``nin`` inputs.
 
     >>> layer(3, 2, activation="sigmoid")
@@ -233,22 +318,35 @@ def layer(nin: int, nout: int, activation: str = "relu", seed: int = 0) -> Layer
     _check_size("layer", "nin", nin)
     _check_size("layer", "nout", nout)
     _check_activation("layer", activation)
+    kind = _check_init("layer", init)
     state = _rng.seed(_check_seed("layer", seed))
-    built, _ = _random_layer(nin, nout, activation, state, "")
+    built, _ = _random_layer(nin, nout, activation, state, "", kind)
     return built
 
 
-def mlp(nin: int, nouts: Sequence[int], activation: str = "relu", seed: int = 0) -> MLP:
+def mlp(
+    nin: int,
+    nouts: Sequence[int],
+    activation: str = "relu",
+    seed: int = 0,
+    init: str = "uniform",
+) -> MLP:
     """A multi-layer perceptron: hidden layers use ``activation``, the last is linear.
 
     Args:
         nin: the number of inputs.
-        nouts: the width of each layer, e.g. ``[16, 16, 1]``.
+        nouts: the width of each layer, e.g. ``[16, 16, 1]``; a last width of
+            K > 1 gives K outputs (logits, for a K-class problem).
         activation: the hidden layers' activation.
         seed: one random stream initialises every weight, in micrograd's order.
+        init: ``"uniform"`` (micrograd's weights in [-1, 1]) or ``"scaled"``
+            (the same draws times ``nin ** -0.5`` for each neuron, as
+            EurekaLabs' micrograd starts its yin-yang model).
 
     >>> mlp(2, [16, 16, 1]).layers[-1]
     Layer of [LinearNeuron(16)]
+    >>> mlp(2, [8, 3], activation="tanh", init="scaled").layers[-1]
+    Layer of [LinearNeuron(8), LinearNeuron(8), LinearNeuron(8)]
     """
     _check_size("mlp", "nin", nin)
     if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
@@ -256,12 +354,13 @@ def mlp(nin: int, nouts: Sequence[int], activation: str = "relu", seed: int = 0)
     for width in nouts:
         _check_size("mlp", "every width in nouts", width)
     _check_activation("mlp", activation)
+    scheme = _check_init("mlp", init)
     state = _rng.seed(_check_seed("mlp", seed))
     sizes = [nin, *nouts]
     layers = []
     for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
         kind = activation if i < len(nouts) - 1 else "linear"
-        built, state = _random_layer(fan_in, fan_out, kind, state, f"L{i}.")
+        built, state = _random_layer(fan_in, fan_out, kind, state, f"L{i}.", scheme)
         layers.append(built)
     return MLP(layers=tuple(layers))
 
@@ -328,6 +427,90 @@ def forward(model: Model, x: Sequence[Operand]) -> Output:
         for row in rows:
             xs = _layer_forward(row, xs)
     return xs[0] if len(xs) == 1 else xs
+
+
+def predict(model: Model, x: Sequence[Operand]) -> float | int:
+    """The label the model gives one point.
+
+    One output is read as a score: 1.0 where it is >= 0, else -1.0 (micrograd's
+    sign). Several outputs are read as logits: the index of the largest (the
+    first, on a tie).
+
+    >>> predict(with_parameters(neuron(1, activation="linear"), [1.0, 0.0]), [-2.0])
+    -1.0
+    >>> predict(with_parameters(layer(1, 3, activation="linear"), [1, 0, 3, 0, 2, 0]), [1.0])
+    1
+    """
+    out = forward(model, x)
+    if isinstance(out, Value):
+        return 1.0 if out.data >= 0.0 else -1.0
+    return _argmax(out)
+
+
+def _argmax(values: Sequence[Value]) -> int:
+    """The index of the largest Value's data; the first one on a tie."""
+    best = 0
+    for i in range(1, len(values)):
+        if values[i].data > values[best].data:
+            best = i
+    return best
+
+
+# -- softmax: from logits to probabilities ---------------------------------------------
+
+
+def _values(where: str, values: object) -> tuple[Value, ...]:
+    if isinstance(values, (str, bytes, Value)) or not isinstance(values, Iterable):
+        raise TypeError(
+            f"{where}: expected a sequence of Values or numbers, got {_checks.describe(values)}"
+        )
+    out = tuple(_operand(where, v) for v in values)
+    if not out:
+        raise ValueError(f"{where}: expected at least one value, got none")
+    return out
+
+
+def logsumexp(values: Iterable[Operand]) -> Value:
+    """``log(sum(exp(v)))`` as a Value, computed without overflow for any finite inputs.
+
+    One node of the ``logsumexp`` primitive: its forward takes the largest
+    input ``m`` out first, ``m + log(sum(exp(v - m)))``, so every ``exp`` is at
+    most 1, and its local derivatives are ``softmax(v)``.
+
+    >>> round(logsumexp([0.0, 0.0]).data, 6) == round(math.log(2), 6)
+    True
+    >>> logsumexp([1000.0, 0.0]).data
+    1000.0
+    """
+    return _logsumexp(_values("logsumexp", values))
+
+
+def log_softmax(values: Iterable[Operand]) -> tuple[Value, ...]:
+    """``z_i - logsumexp(z)`` for each input: the log-probabilities of logits ``z``.
+
+    >>> [round(v.data, 4) for v in log_softmax([1.0, 2.0, 3.0])]
+    [-2.4076, -1.4076, -0.4076]
+    >>> [v.data for v in log_softmax([1000.0, 0.0])]
+    [0.0, -1000.0]
+    """
+    vs = _values("log_softmax", values)
+    with _collector.paused():  # see _collector: no cycles in a graph of Values
+        lse = logsumexp(vs)
+        return tuple(_sub(v, lse) for v in vs)
+
+
+def softmax(values: Iterable[Operand]) -> tuple[Value, ...]:
+    """``exp(z_i - logsumexp(z))`` for each input: probabilities that sum to 1.
+
+    >>> [round(p.data, 4) for p in softmax([1.0, 2.0, 3.0])]
+    [0.09, 0.2447, 0.6652]
+    >>> [p.data for p in softmax([1000.0, 0.0])]
+    [1.0, 0.0]
+    """
+    vs = _values("softmax", values)
+    with _collector.paused():
+        lse = logsumexp(vs)
+        return tuple(_sub(v, lse).exp() for v in vs)
 
 
 # -- parameters and updates ---------------------------------------------------------

@@ -8,7 +8,8 @@ the number of updates done so far) and two functions::
 
 Everything that changes from one update to the next travels in the returned
 state (a named record: :class:`SGDState`, :class:`MomentumState`,
-:class:`AdamState`); the model and state passed in are never changed.
+:class:`AdamState`, :class:`AdamWState`, :class:`RMSPropState`); the model
+and state passed in are never changed.
 Per-parameter numbers are kept in PVectors, indexed like
 ``nn.parameters(model)``, because a parameter's position is what stays the
 same from one model to the next (its Value, and so its id, is new each time).
@@ -32,6 +33,7 @@ from typing import Any
 
 from pyrsistent import PClass, PVector, field, pvector
 
+from functional_micrograd import _checks
 from functional_micrograd.autodiff import Gradients
 from functional_micrograd.nn import (
     Layer,
@@ -45,14 +47,18 @@ from functional_micrograd.nn import (
 
 __all__ = [
     "AdamState",
+    "AdamWState",
     "LearningRate",
     "MomentumState",
     "OptState",
     "Optimizer",
+    "RMSPropState",
     "SGDState",
     "adam",
+    "adamw",
     "learning_rate_at",
     "momentum",
+    "rmsprop",
     "sgd",
 ]
 
@@ -60,7 +66,7 @@ LearningRate = float | Callable[[int], float]
 """A fixed rate, or a schedule: a function of the number of updates done so far."""
 
 OptState = Any
-"""An optimizer's state: SGDState, MomentumState or AdamState."""
+"""An optimizer's state: SGDState, MomentumState, AdamState, AdamWState or RMSPropState."""
 
 
 def _architecture(model: Model) -> tuple[Any, ...]:
@@ -94,6 +100,23 @@ class AdamState(PClass):
     architecture = field(type=tuple, mandatory=True)
     m = field(type=PVector, mandatory=True)
     v = field(type=PVector, mandatory=True)
+
+
+class AdamWState(PClass):
+    """The update count and AdamW's two running averages per parameter."""
+
+    count = field(type=int, mandatory=True)
+    architecture = field(type=tuple, mandatory=True)
+    m = field(type=PVector, mandatory=True)
+    v = field(type=PVector, mandatory=True)
+
+
+class RMSPropState(PClass):
+    """The update count and the running mean of each parameter's squared gradient."""
+
+    count = field(type=int, mandatory=True)
+    architecture = field(type=tuple, mandatory=True)
+    s = field(type=PVector, mandatory=True)
 
 
 class Optimizer(PClass):
@@ -279,3 +302,105 @@ def adam(
         return new_model, state.set(count=t, m=pvector(m), v=pvector(v))
 
     return Optimizer(name="adam", learning_rate=rate, init=init, update=update)
+
+
+def adamw(
+    learning_rate: LearningRate = 0.001,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    weight_decay: float = 0.01,
+) -> Optimizer:
+    """AdamW, as PyTorch's ``torch.optim.AdamW``: Adam with decoupled weight decay.
+
+    The moments and their bias correction are Adam's; the decay pulls each
+    parameter towards 0 in proportion to itself, outside the gradient, so it
+    is not scaled by Adam's per-parameter step: with ``t = count + 1``,
+    ``p - rate * (m_hat / (sqrt(v_hat) + eps) + weight_decay * p)``.
+
+    Args:
+        learning_rate: a number >= 0 or a function of the number of updates done.
+        b1: the first moment's decay, in [0, 1).
+        b2: the second moment's decay, in [0, 1).
+        eps: added to the root of the second moment; > 0.
+        weight_decay: how strongly parameters shrink each update; >= 0.
+
+    >>> from functional_micrograd import nn
+    >>> from functional_micrograd.autodiff import backward
+    >>> model = nn.with_parameters(nn.neuron(1, activation="linear"), [3.0, 0.0])
+    >>> opt = adamw(0.1, weight_decay=0.5)
+    >>> new, state = opt.update(model, backward(model([1.0])), opt.init(model))
+    >>> round(new.w[0].data, 6), state.count  # 3 - 0.1 * (1 + 0.5 * 3)
+    (2.75, 1)
+    """
+    rate = _check_rate("adamw", learning_rate)
+    beta1 = _check_fraction("adamw", "b1", b1)
+    beta2 = _check_fraction("adamw", "b2", b2)
+    epsilon = _checks.number("adamw", "eps", eps, above=0.0)
+    decay = _checks.number("adamw", "weight_decay", weight_decay, at_least=0.0)
+
+    def init(model: Model) -> AdamWState:
+        _check_model("adamw.init", model)
+        zeros = pvector([0.0] * len(parameters(model)))
+        return AdamWState(count=0, architecture=_architecture(model), m=zeros, v=zeros)
+
+    def update(model: Model, gradients: Gradients, state: AdamWState) -> tuple[Model, AdamWState]:
+        _check_update("adamw.update", model, gradients, state, AdamWState)
+        lr = learning_rate_at(rate, state.count)
+        t = state.count + 1
+        params = parameters(model)
+        grads = [gradients[p] for p in params]
+        m = [beta1 * mi + (1.0 - beta1) * g for mi, g in zip(state.m, grads)]
+        v = [beta2 * vi + (1.0 - beta2) * g * g for vi, g in zip(state.v, grads)]
+        m_scale = 1.0 / (1.0 - beta1**t)
+        v_scale = 1.0 / (1.0 - beta2**t)
+        deltas = [
+            lr * ((mi * m_scale) / (math.sqrt(vi * v_scale) + epsilon) + decay * p.data)
+            for mi, vi, p in zip(m, v, params)
+        ]
+        new_model = _step(model, deltas)
+        return new_model, state.set(count=t, m=pvector(m), v=pvector(v))
+
+    return Optimizer(name="adamw", learning_rate=rate, init=init, update=update)
+
+
+def rmsprop(learning_rate: LearningRate = 0.01, decay: float = 0.9, eps: float = 1e-8) -> Optimizer:
+    """RMSProp: divide each gradient by the root of a running mean of its squares.
+
+    ``s = decay * s + (1 - decay) * g**2``, then ``p - rate * g / (sqrt(s) + eps)``
+    (PyTorch's ``torch.optim.RMSprop`` with ``alpha=decay``, no momentum).
+
+    Args:
+        learning_rate: a number >= 0 or a function of the number of updates done.
+        decay: how much of the running mean each update keeps, in [0, 1).
+        eps: added to the root; > 0.
+
+    >>> from functional_micrograd import nn
+    >>> from functional_micrograd.autodiff import backward
+    >>> model = nn.with_parameters(nn.neuron(1, activation="linear"), [3.0, 0.0])
+    >>> opt = rmsprop(0.1, decay=0.75)
+    >>> new, state = opt.update(model, backward(model([2.0])), opt.init(model))
+    >>> list(state.s), round(new.w[0].data, 6)  # 3 - 0.1 * 2 / sqrt(0.25 * 4)
+    ([1.0, 0.25], 2.8)
+    """
+    rate = _check_rate("rmsprop", learning_rate)
+    keep = _check_fraction("rmsprop", "decay", decay)
+    epsilon = _checks.number("rmsprop", "eps", eps, above=0.0)
+
+    def init(model: Model) -> RMSPropState:
+        _check_model("rmsprop.init", model)
+        zeros = pvector([0.0] * len(parameters(model)))
+        return RMSPropState(count=0, architecture=_architecture(model), s=zeros)
+
+    def update(
+        model: Model, gradients: Gradients, state: RMSPropState
+    ) -> tuple[Model, RMSPropState]:
+        _check_update("rmsprop.update", model, gradients, state, RMSPropState)
+        lr = learning_rate_at(rate, state.count)
+        grads = [gradients[p] for p in parameters(model)]
+        s = [keep * si + (1.0 - keep) * g * g for si, g in zip(state.s, grads)]
+        deltas = [lr * g / (math.sqrt(si) + epsilon) for g, si in zip(grads, s)]
+        new_model = _step(model, deltas)
+        return new_model, state.set(count=state.count + 1, s=pvector(s))
+
+    return Optimizer(name="rmsprop", learning_rate=rate, init=init, update=update)

@@ -1,4 +1,8 @@
-"""Tests for functional_micrograd.losses: max_margin against micrograd's demo, and mse."""
+"""Tests for functional_micrograd.losses: max_margin against micrograd's demo, mse, cross_entropy.
+
+cross_entropy's oracle is the formula computed with ``math`` on the model's
+logits, and central finite differences for its gradients.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import functional_micrograd as fm
-from functional_micrograd.losses import LossResult, max_margin, mse
+from functional_micrograd.losses import LossResult, cross_entropy, max_margin, mse
 
 TOL = 1e-9
 
@@ -278,8 +282,7 @@ def test_mse_hand_computed() -> None:
     assert result.data_loss.data == pytest.approx(26.0 / 3.0, rel=1e-15)
     assert result.reg_loss.data == 2.5
     assert result.total_loss.data == pytest.approx(26.0 / 3.0 + 2.5, rel=1e-15)
-    # target 0 is not > 0 while its score 5 is: two of three signs agree
-    assert result.accuracy == pytest.approx(2.0 / 3.0)
+    assert result.accuracy is None  # a regression loss counts no hits
     assert [s.data for s in result.scores] == [1.0, 3.0, 5.0]
     g = fm.backward(result.total_loss)
     w, b = fm.nn.parameters(model)
@@ -393,3 +396,128 @@ def test_max_margin_rejects_points_of_the_wrong_width() -> None:
 def test_max_margin_rejects_models_with_several_outputs() -> None:
     with pytest.raises(ValueError, match="one output"):
         max_margin(fm.nn.mlp(2, [3, 2]), [(0.0, 0.0)], [1.0])
+
+
+# -- cross_entropy ----------------------------------------------------------------------
+
+
+def identity_logits(k: int) -> fm.nn.Model:
+    """A linear layer whose K outputs are its K inputs: logits chosen by hand."""
+    weights = [1.0 if j == i else 0.0 for i in range(k) for j in [*range(k), -1]]
+    return fm.nn.with_parameters(fm.nn.layer(k, k, activation="linear"), weights)
+
+
+def math_cross_entropy(rows: list[list[float]], ys: list[int]) -> float:
+    """mean(-log(exp(z_y) / sum(exp(z)))) with plain floats, shifted by the max."""
+    total = 0.0
+    for z, y in zip(rows, ys):
+        m = max(z)
+        total += -((z[y] - m) - math.log(math.fsum(math.exp(v - m) for v in z)))
+    return total / len(rows)
+
+
+def test_cross_entropy_hand_computed() -> None:
+    # logits (2, 1, 0) with label 0 and (0, 0, 0) with label 2:
+    # -log(e**2 / (e**2 + e + 1)) and -log(1 / 3)
+    model = identity_logits(3)
+    result = cross_entropy(model, [(2.0, 1.0, 0.0), (0.0, 0.0, 0.0)], [0, 2])
+    first = -math.log(math.exp(2) / (math.exp(2) + math.exp(1) + 1))
+    second = math.log(3)
+    assert result.data_loss.data == pytest.approx((first + second) / 2, rel=1e-14)
+    assert result.reg_loss.data == 0.0  # alpha defaults to 0
+    assert result.total_loss.data == result.data_loss.data
+    assert result.accuracy == 0.5  # the tie (0, 0, 0) goes to class 0, not 2
+    assert [[v.data for v in z] for z in result.scores] == [[2.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
+
+
+def test_cross_entropy_regularises_like_the_others() -> None:
+    model = fm.nn.mlp(2, [3, 3], seed=2)
+    with_l2 = cross_entropy(model, [(0.5, 1.0)], [1], alpha=0.01)
+    params = [p.data for p in fm.nn.parameters(model)]
+    assert with_l2.reg_loss.data == pytest.approx(0.01 * sum(p * p for p in params), rel=1e-12)
+    assert with_l2.total_loss.data == with_l2.data_loss.data + with_l2.reg_loss.data
+
+
+@given(
+    seed=st.integers(0, 10**6),
+    k=st.integers(2, 5),
+    data=st.data(),
+)
+@settings(max_examples=30, deadline=None)
+def test_cross_entropy_value_and_gradients_match_math_and_finite_differences(
+    seed: int, k: int, data: st.DataObject
+) -> None:
+    n = data.draw(st.integers(1, 5))
+    xs = data.draw(st.lists(st.tuples(st.floats(-2, 2), st.floats(-2, 2)), min_size=n, max_size=n))
+    ys = data.draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n))
+    model = fm.nn.mlp(2, [4, k], activation="tanh", seed=seed)
+    result = cross_entropy(model, xs, ys, alpha=0.001)
+    logits = [[o.data for o in fm.nn.forward(model, x)] for x in xs]  # type: ignore[union-attr]
+    assert close(result.data_loss.data, math_cross_entropy(logits, ys), 1e-12)
+    hits = sum(z.index(max(z)) == y for z, y in zip(logits, ys))
+    assert result.accuracy == hits / n
+
+    def loss_at(values: list[float]) -> float:
+        at = fm.nn.with_parameters(model, values)
+        rows = [[o.data for o in fm.nn.forward(at, x)] for x in xs]  # type: ignore[union-attr]
+        return math_cross_entropy(rows, ys) + 0.001 * sum(v * v for v in values)
+
+    g = fm.backward(result.total_loss)
+    values = [p.data for p in fm.nn.parameters(model)]
+    h = 1e-6
+    for i, p in enumerate(fm.nn.parameters(model)):
+        up, down = list(values), list(values)
+        up[i] += h
+        down[i] -= h
+        numeric = (loss_at(up) - loss_at(down)) / (2 * h)
+        assert g[p] == pytest.approx(numeric, rel=1e-5, abs=1e-7), p.label
+
+
+def test_cross_entropy_is_stable_for_huge_logits() -> None:
+    result = cross_entropy(identity_logits(2), [(1000.0, 0.0), (0.0, 1000.0)], [0, 0])
+    assert result.data_loss.data == pytest.approx(500.0)
+    g = fm.backward(result.total_loss)
+    assert all(math.isfinite(g[p]) for p in fm.nn.parameters(identity_logits(2)))
+
+
+def test_cross_entropy_batch_is_a_seeded_subset() -> None:
+    model = fm.nn.mlp(2, [3, 3], seed=5)
+    xs = [(0.1 * i, -0.2 * i) for i in range(10)]
+    ys = [i % 3 for i in range(10)]
+    a = cross_entropy(model, xs, ys, batch_size=4, seed=9)
+    b = cross_entropy(model, xs, ys, batch_size=4, seed=9)
+    assert len(a.scores) == 4 and a.data_loss.data == b.data_loss.data
+
+
+@pytest.mark.parametrize(
+    ("ys", "message"),
+    [
+        ([0, 3], r"ys\[1\] to be a class index 0..2 \(an int\), got 3 \(int\)"),
+        ([0, -1], r"ys\[1\] to be a class index"),
+        ([0, 1.0], r"ys\[1\] to be a class index .* got 1.0 \(float\)"),
+        ([True, 1], r"ys\[0\] to be a class index"),
+        ([0, "1"], r"ys\[1\]"),
+    ],
+)
+def test_cross_entropy_rejects_labels_that_are_not_classes(ys: list[Any], message: str) -> None:
+    with pytest.raises(ValueError, match=f"^cross_entropy: expected {message}"):
+        cross_entropy(fm.nn.mlp(2, [3, 3]), [(0.0, 0.0), (1.0, 1.0)], ys)
+
+
+def test_cross_entropy_needs_a_logit_per_class() -> None:
+    with pytest.raises(ValueError, match=r"K >= 2 outputs .* got 1 output; for -1.0 / 1.0 labels"):
+        cross_entropy(fm.nn.mlp(2, [3, 1]), [(0.0, 0.0)], [0])
+
+
+def test_max_margin_points_multiclass_models_to_cross_entropy() -> None:
+    with pytest.raises(ValueError, match="one output, got 3; for class indices use cross_entropy"):
+        max_margin(fm.nn.mlp(2, [3, 3]), [(0.0, 0.0)], [1.0])
+
+
+def test_loss_result_repr_reads_like_data() -> None:
+    model = fm.nn.with_parameters(fm.nn.neuron(1, activation="linear"), [1.0, 0.0])
+    result = max_margin(model, [(2.0,)], [1.0], alpha=0.0)
+    assert repr(result) == (
+        "LossResult(total_loss=0.0, data_loss=0.0, reg_loss=0.0, accuracy=1.0, scores=<1 outputs>)"
+    )
+    assert "accuracy=None" in repr(mse(model, [(2.0,)], [1.0]))

@@ -1002,3 +1002,202 @@ def test_neuron_set_returns_new_record() -> None:
         unit.set(activation="gelu")
     with pytest.raises(Exception):  # noqa: B017 - pyrsistent's own invariant error
         fm.nn.mlp(2, [2, 1]).set(layers=(fm.nn.layer(3, 2), fm.nn.layer(3, 1)))
+
+
+# -- init="scaled" ------------------------------------------------------------------------
+
+
+@given(seed=st.integers(min_value=-(2**40), max_value=2**40), activation=activations)
+@settings(max_examples=20)
+def test_scaled_init_is_the_uniform_draws_times_one_over_root_nin(
+    seed: int, activation: str
+) -> None:
+    uniform = fm.nn.mlp(3, [5, 4, 2], activation=activation, seed=seed)
+    scaled = fm.nn.mlp(3, [5, 4, 2], activation=activation, seed=seed, init="scaled")
+    for row_u, row_s in zip(uniform.layers, scaled.layers):
+        for unit_u, unit_s in zip(row_u.neurons, row_s.neurons):
+            nin = len(unit_u.w)
+            for wu, ws in zip(unit_u.w, unit_s.w):
+                assert ws.data == wu.data * nin**-0.5
+                assert abs(ws.data) <= nin**-0.5
+            assert unit_s.b.data == 0.0 and unit_s.activation == unit_u.activation
+    assert [p.label for p in fm.nn.parameters(scaled)] == [
+        p.label for p in fm.nn.parameters(uniform)
+    ]
+
+
+def test_scaled_init_for_neurons_and_layers() -> None:
+    assert datas(fm.nn.neuron(4, seed=2, init="scaled")) == [
+        x * 0.5 for x in datas(fm.nn.neuron(4, seed=2))[:-1]
+    ] + [0.0]
+    assert datas(fm.nn.layer(9, 2, seed=2, init="scaled")) == [
+        x * 9**-0.5 if i % 10 != 9 else 0.0 for i, x in enumerate(datas(fm.nn.layer(9, 2, seed=2)))
+    ]
+
+
+@pytest.mark.parametrize("build", [fm.nn.mlp, fm.nn.layer, fm.nn.neuron])
+@pytest.mark.parametrize("init", ["xavier", "", None, 1])
+def test_init_unknown_scheme_raises(build: Callable[..., Any], init: object) -> None:
+    args: tuple[Any, ...] = {fm.nn.mlp: (2, [3, 1]), fm.nn.layer: (2, 3), fm.nn.neuron: (2,)}[build]
+    with pytest.raises(
+        ValueError, match=rf"^{build.__name__}: expected init to be one of 'uniform', 'scaled'"
+    ):
+        build(*args, init=init)
+
+
+# -- logsumexp, log_softmax, softmax ------------------------------------------------------
+
+logit_lists = st.lists(st.floats(-30.0, 30.0), min_size=1, max_size=6)
+
+
+def numeric_grad(f: Callable[[list[float]], float], xs: list[float], i: int) -> float:
+    h = 1e-6
+    up, down = list(xs), list(xs)
+    up[i] += h
+    down[i] -= h
+    return (f(up) - f(down)) / (2 * h)
+
+
+def plain_lse(xs: list[float]) -> float:
+    m = max(xs)
+    return m + math.log(math.fsum(math.exp(x - m) for x in xs))
+
+
+@given(xs=logit_lists)
+@settings(max_examples=60, deadline=None)
+def test_logsumexp_value_and_gradient_are_the_softmax(xs: list[float]) -> None:
+    leaves = [fm.Value(x) for x in xs]
+    lse = fm.nn.logsumexp(leaves)
+    assert lse.data == pytest.approx(plain_lse(xs), rel=1e-12, abs=1e-12)
+    g = fm.backward(lse)
+    probs = [math.exp(x - plain_lse(xs)) for x in xs]
+    for i, leaf in enumerate(leaves):
+        assert g[leaf] == pytest.approx(probs[i], rel=1e-9, abs=1e-12)
+        assert g[leaf] == pytest.approx(numeric_grad(plain_lse, xs, i), rel=1e-5, abs=1e-7)
+
+
+@given(xs=logit_lists, target=st.integers(0, 5))
+@settings(max_examples=60, deadline=None)
+def test_log_softmax_and_softmax_values_and_gradients(xs: list[float], target: int) -> None:
+    target %= len(xs)
+    leaves = [fm.Value(x) for x in xs]
+    logp = fm.nn.log_softmax(leaves)
+    probs = fm.nn.softmax(leaves)
+    lse = plain_lse(xs)
+    assert [v.data for v in logp] == pytest.approx([x - lse for x in xs], rel=1e-12, abs=1e-12)
+    assert [p.data for p in probs] == pytest.approx(
+        [math.exp(x - lse) for x in xs], rel=1e-9, abs=1e-300
+    )
+    assert math.fsum(p.data for p in probs) == pytest.approx(1.0, rel=1e-12)
+    g_log = fm.backward(logp[target])
+    g_prob = fm.backward(probs[target])
+    for i, leaf in enumerate(leaves):
+        want_log = numeric_grad(lambda v: v[target] - plain_lse(v), xs, i)
+        want_prob = numeric_grad(lambda v: math.exp(v[target] - plain_lse(v)), xs, i)
+        assert g_log[leaf] == pytest.approx(want_log, rel=1e-5, abs=1e-7)
+        assert g_prob[leaf] == pytest.approx(want_prob, rel=1e-5, abs=1e-7)
+
+
+def test_softmax_is_stable_for_large_logits() -> None:
+    assert [p.data for p in fm.nn.softmax([1000.0, 0.0])] == [1.0, 0.0]
+    assert [v.data for v in fm.nn.log_softmax([1000.0, 0.0])] == [0.0, -1000.0]
+    assert fm.nn.logsumexp([-1e300, -1e300]).data == pytest.approx(-1e300 + math.log(2))
+    big = [fm.Value(1e300), fm.Value(1e300)]
+    g = fm.backward(fm.nn.logsumexp(big))
+    assert [g[v] for v in big] == [0.5, 0.5]
+
+
+def test_softmax_takes_numbers_values_and_model_outputs() -> None:
+    model = fm.nn.mlp(2, [4, 3], seed=1)
+    out = model([0.5, -1.0])
+    assert isinstance(out, tuple)
+    from_values = [p.data for p in fm.nn.softmax(out)]
+    from_numbers = [p.data for p in fm.nn.softmax([o.data for o in out])]
+    assert from_values == from_numbers
+    assert fm.nn.softmax((3,))[0].data == 1.0
+
+
+@pytest.mark.parametrize("function", [fm.nn.softmax, fm.nn.log_softmax, fm.nn.logsumexp])
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [([], ValueError), (3.0, TypeError), ("ab", TypeError), ([1.0, "a"], TypeError),
+     ([1.0, math.nan], ValueError), (fm.Value(1.0), TypeError), ([True], TypeError)],
+)  # fmt: skip
+def test_softmax_family_bad_input(function: Callable[..., Any], bad: object, error: type) -> None:
+    with pytest.raises(error, match=f"^{function.__name__}: expected"):
+        function(bad)
+
+
+# -- predict --------------------------------------------------------------------------------
+
+
+def test_predict_one_output_is_the_sign_with_zero_as_one() -> None:
+    ident = fm.nn.with_parameters(fm.nn.neuron(1, activation="linear"), [1.0, 0.0])
+    assert [fm.nn.predict(ident, [x]) for x in (-2.0, -1e-300, 0.0, 3.5)] == [-1.0, -1.0, 1.0, 1.0]
+    assert type(fm.nn.predict(ident, [1.0])) is float
+
+
+def test_predict_several_outputs_is_the_index_of_the_largest() -> None:
+    model = fm.nn.mlp(2, [5, 4], seed=3)
+    for x in ([0.0, 1.0], [-1.0, 2.5], [3.0, -0.5]):
+        out = model(x)
+        assert isinstance(out, tuple)
+        datas_out = [o.data for o in out]
+        assert fm.nn.predict(model, x) == datas_out.index(max(datas_out))
+    ties = fm.nn.with_parameters(fm.nn.layer(1, 3, activation="linear"), [1, 0, 2, 0, 2, 0])
+    assert fm.nn.predict(ties, [1.0]) == 1  # the first of the largest
+
+
+def test_predict_bad_input() -> None:
+    with pytest.raises(ValueError, match="expected 2 inputs"):
+        fm.nn.predict(fm.nn.mlp(2, [3, 1]), [1.0])
+    with pytest.raises(TypeError, match="Neuron, Layer or MLP"):
+        fm.nn.predict("model", [1.0])  # type: ignore[arg-type]
+
+
+# -- micrograd habits get a pointer ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "args", "fix"),
+    [
+        (MLP, (2, [16, 1]), r"fm\.nn\.mlp\(2, \[16, 1\]\)"),
+        (Layer, (2, 3), r"fm\.nn\.layer\(2, 3\)"),
+        (Neuron, (2,), r"fm\.nn\.neuron\(2\)"),
+    ],
+)
+def test_micrograd_constructors_point_to_the_builders(
+    make: Callable[..., Any], args: tuple[Any, ...], fix: str
+) -> None:
+    with pytest.raises(
+        TypeError, match=rf"^{make.__name__}\(.*\) is micrograd's constructor; here write {fix}"
+    ):
+        make(*args)
+
+
+@pytest.mark.parametrize("model", [fm.nn.mlp(2, [3, 1]), fm.nn.layer(2, 2), fm.nn.neuron(2)])
+def test_micrograd_methods_point_to_the_functions(model: fm.nn.Model) -> None:
+    kind = type(model).__name__
+    with pytest.raises(
+        AttributeError, match=rf"^{kind} has no parameters\(\) method.*fm\.nn\.parameters\(model\)"
+    ):
+        model.parameters()  # type: ignore[union-attr]
+    with pytest.raises(
+        AttributeError, match=rf"^{kind} has no zero_grad\(\): there is nothing to zero"
+    ):
+        model.zero_grad()  # type: ignore[union-attr]
+    with pytest.raises(AttributeError, match="has no attribute 'weights'"):
+        model.weights  # type: ignore[union-attr]  # noqa: B018
+    assert not hasattr(model, "parameters")
+
+
+def test_records_still_build_copy_and_pickle_by_keyword() -> None:
+    import copy
+    import pickle
+
+    model = fm.nn.mlp(2, [3, 1], seed=4)
+    again = MLP(layers=model.layers)
+    assert datas(again) == datas(model)
+    assert datas(pickle.loads(pickle.dumps(model))) == datas(model)
+    assert datas(copy.deepcopy(model)) == datas(model)
+    assert model.set(layers=model.layers) == model

@@ -63,4 +63,4 @@ def test_demo_notebook_runs_without_errors(tmp_path: Path, monkeypatch: pytest.M
         for output in cell.outputs
         if "image/png" in output.get("data", {})
     ]
-    assert len(images) == 3  # the data, the training curves, the decision boundary
+    assert len(images) == 4  # the data, the training curves, the boundary, the yin-yang regions

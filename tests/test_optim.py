@@ -1,6 +1,6 @@
-"""Tests for functional_micrograd.optim: SGD, momentum and Adam as (init, update) pairs.
+"""Tests for functional_micrograd.optim: SGD, momentum, Adam, AdamW and RMSProp as (init, update).
 
-The oracle for momentum and Adam is arithmetic written out by hand below, on
+The oracle for momentum, Adam, AdamW and RMSProp is arithmetic written out by hand below, on
 the smallest model there is: a linear neuron with one weight, input 1.0 and
 loss ``(w + b - 3) ** 2``. Its gradient is ``2 * (w + b - 3)`` for both the
 weight and the bias, so both move by the same amount at every update.
@@ -22,7 +22,14 @@ import pytest
 from pyrsistent import PClass
 
 import functional_micrograd as fm
-from functional_micrograd.optim import AdamState, MomentumState, Optimizer, SGDState
+from functional_micrograd.optim import (
+    AdamState,
+    AdamWState,
+    MomentumState,
+    Optimizer,
+    RMSPropState,
+    SGDState,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "optimizers.py"
@@ -31,8 +38,16 @@ CONSTRUCTORS: dict[str, Callable[..., Optimizer]] = {
     "sgd": fm.optim.sgd,
     "momentum": fm.optim.momentum,
     "adam": fm.optim.adam,
+    "adamw": fm.optim.adamw,
+    "rmsprop": fm.optim.rmsprop,
 }
-STATE_TYPES: dict[str, Any] = {"sgd": SGDState, "momentum": MomentumState, "adam": AdamState}
+STATE_TYPES: dict[str, Any] = {
+    "sgd": SGDState,
+    "momentum": MomentumState,
+    "adam": AdamState,
+    "adamw": AdamWState,
+    "rmsprop": RMSPropState,
+}
 
 
 def datas(model: fm.nn.Model) -> list[float]:
@@ -178,6 +193,101 @@ def test_adam_first_three_steps_match_hand_arithmetic() -> None:
         assert state.count == count
 
 
+def test_adamw_first_three_steps_match_its_formula() -> None:
+    lr, b1, b2, eps, wd = 0.1, 0.9, 0.95, 1e-8, 0.3
+    steps = run_updates(
+        fm.optim.adamw(lr, b1=b1, b2=b2, eps=eps, weight_decay=wd),
+        quadratic(1.0),
+        3,
+        quadratic_grads,
+    )
+    # PyTorch's AdamW: decay the weight by lr * wd * p, then Adam's step.
+    # The weight and the bias share the gradient but not the decay, so they part.
+    w, b, m, v = 1.0, 0.0, 0.0, 0.0
+    for t, (model, state) in enumerate(steps, start=1):
+        g = 2 * (w + b - 3)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        adam_step = lr * (m / (1 - b1**t)) / (math.sqrt(v / (1 - b2**t)) + eps)
+        w, b = w * (1 - lr * wd) - adam_step, b * (1 - lr * wd) - adam_step
+        assert datas(model) == pytest.approx([w, b], rel=1e-12, abs=1e-15)
+        assert list(state.m) == pytest.approx([m, m], rel=1e-12)
+        assert list(state.v) == pytest.approx([v, v], rel=1e-12)
+        assert state.count == t
+    # the first step: Adam's lr * g / |g| less the decay, 1 - 0.03 + 0.1
+    assert datas(steps[0][0])[0] == pytest.approx(1.07, rel=1e-7)
+
+
+def test_adamw_without_decay_is_adam() -> None:
+    model = fm.nn.mlp(2, [4, 1], seed=6)
+    plain = run_updates(fm.optim.adam(0.05, b2=0.95), model, 4, some_grads)
+    decoupled = run_updates(fm.optim.adamw(0.05, b2=0.95, weight_decay=0.0), model, 4, some_grads)
+    for (a, sa), (b, sb) in zip(plain, decoupled):
+        assert datas(b) == pytest.approx(datas(a), rel=1e-12)
+        assert list(sb.m) == pytest.approx(list(sa.m), rel=1e-9)
+        assert list(sb.v) == pytest.approx(list(sa.v), rel=1e-9)
+
+
+def test_adamw_decay_shrinks_parameters_without_gradient() -> None:
+    model = fm.nn.with_parameters(fm.nn.neuron(2, activation="linear"), [2.0, -4.0, 1.0])
+    zero = fm.backward(fm.Value(0.0) * 1)  # no parameter in the graph: every gradient 0
+    new, _ = fm.optim.adamw(0.5, weight_decay=0.1).update(model, zero, fm.optim.adamw().init(model))
+    assert datas(new) == pytest.approx([2.0 * 0.95, -4.0 * 0.95, 1.0 * 0.95], rel=1e-12)
+
+
+def test_adamw_defaults_are_pytorchs() -> None:
+    opt = fm.optim.adamw()
+    assert (opt.name, opt.learning_rate) == ("adamw", 0.001)
+    model = quadratic(1.0)
+    ((new, _),) = run_updates(opt, model, 1, quadratic_grads)
+    # first step: -lr * sign(g) less lr * 0.01 * w
+    assert datas(new)[0] == pytest.approx(1.0 + 0.001 - 0.001 * 0.01 * 1.0, rel=1e-6)
+
+
+def test_rmsprop_first_three_steps_match_its_formula() -> None:
+    lr, decay, eps = 0.05, 0.8, 1e-8
+    steps = run_updates(
+        fm.optim.rmsprop(lr, decay=decay, eps=eps), quadratic(1.0), 3, quadratic_grads
+    )
+    w, s = 1.0, 0.0
+    for t, (model, state) in enumerate(steps, start=1):
+        g = 2 * (w + (w - 1.0) - 3)  # the bias moves by what the weight moves: b = w - 1
+        s = decay * s + (1 - decay) * g * g
+        w = w - lr * g / (math.sqrt(s) + eps)
+        assert datas(model) == pytest.approx([w, w - 1.0], rel=1e-12)
+        assert list(state.s) == pytest.approx([s, s], rel=1e-12)
+        assert state.count == t
+    # the first step is lr * g / sqrt(0.2 * g**2) = lr / sqrt(0.2), against the gradient
+    assert datas(steps[0][0])[0] == pytest.approx(1.0 + lr / math.sqrt(0.2), rel=1e-7)
+
+
+@pytest.mark.parametrize("decay", BAD_FRACTIONS_FOR_RMSPROP := [1.0, -0.1, math.nan, math.inf])
+def test_rmsprop_decay_outside_unit_interval_raises_value_error(decay: float) -> None:
+    with pytest.raises(ValueError, match=r"rmsprop: expected decay in \[0, 1\)"):
+        fm.optim.rmsprop(0.1, decay=decay)
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "value", "error"),
+    [
+        (fm.optim.rmsprop, "eps", 0.0, ValueError),
+        (fm.optim.rmsprop, "eps", "1e-8", TypeError),
+        (fm.optim.adamw, "eps", -1e-8, ValueError),
+        (fm.optim.adamw, "weight_decay", -0.01, ValueError),
+        (fm.optim.adamw, "weight_decay", math.inf, ValueError),
+        (fm.optim.adamw, "weight_decay", 10**400, ValueError),
+        (fm.optim.adamw, "weight_decay", None, TypeError),
+        (fm.optim.adamw, "b1", 1.0, ValueError),
+        (fm.optim.adamw, "b2", -0.5, ValueError),
+    ],
+)
+def test_adamw_and_rmsprop_bad_settings(
+    make: Callable[..., Optimizer], name: str, value: object, error: type
+) -> None:
+    with pytest.raises(error, match=f"^{make.__name__}: expected {name}"):
+        make(0.1, **{name: value})
+
+
 def test_adam_schedule_gets_the_number_of_updates_done() -> None:
     asked: list[int] = []
 
@@ -279,7 +389,7 @@ def test_init_and_update_are_pure(name: str) -> None:
 
 def test_update_zero_rate_leaves_parameters_alone() -> None:
     model = fm.nn.mlp(2, [3, 1], seed=4)
-    for opt in (fm.optim.sgd(0.0), fm.optim.momentum(0.0), fm.optim.adam(0.0)):
+    for opt in (fm.optim.sgd(0.0), fm.optim.momentum(0.0), fm.optim.adam(0.0), fm.optim.rmsprop(0)):
         new_model, state = opt.update(model, some_grads(model), opt.init(model))
         assert datas(new_model) == datas(model)
         assert state.count == 1

@@ -20,6 +20,7 @@ from functional_micrograd.plot_data import (
     dataset_points,
     decision_boundary,
     loss_history,
+    prediction_curve,
     training_history,
 )
 
@@ -334,7 +335,7 @@ def test_decision_boundary_rejects_non_numbers(name: str, bad: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "model", [nn.neuron(3), nn.mlp(1, [2, 1]), nn.layer(2, 2), nn.mlp(2, [3, 2])]
+    "model", [nn.neuron(3), nn.mlp(1, [2, 1]), nn.layer(3, 2), nn.mlp(1, [3, 2])]
 )
 def test_decision_boundary_rejects_models_of_the_wrong_shape(model: nn.Model) -> None:
     with pytest.raises(ValueError, match="decision_boundary: expected a model with"):
@@ -367,3 +368,85 @@ def test_decision_boundary_rejects_an_empty_dataset() -> None:
     empty = Dataset(xs=[], ys=[], metadata={"name": "empty"})
     with pytest.raises(ValueError, match="the dataset is empty"):
         decision_boundary(linear(1, 1, 0), empty)
+
+
+# -- multiclass, regression and validation ---------------------------------------------
+
+
+def test_dataset_points_of_every_task() -> None:
+    yy = datasets.yinyang(6)
+    rows = dataset_points(yy)
+    assert [row["label"] for row in rows] == list(yy.ys) and all(
+        type(row["label"]) is int for row in rows
+    )
+    curve = datasets.sine(4, noise=0.0)
+    assert [(r["x"], r["y"], r["label"]) for r in dataset_points(curve)] == [
+        (x, y, y) for (x,), y in zip(curve.xs, curve.ys)
+    ]
+    with pytest.raises(ValueError, match="width 3"):
+        dataset_points(datasets.blobs(4, centers=((0, 0, 0), (1, 1, 1))))
+
+
+def test_decision_boundary_for_k_outputs_gives_class_and_probability() -> None:
+    ds = datasets.yinyang(12, seed=3)
+    model = nn.mlp(2, [5, 3], seed=2)
+    rows = decision_boundary(model, ds, h=0.7, padding=0.5)
+    assert_plain(rows, ["x", "y", "predicted", "probability"])
+    x_axis, y_axis = numpy_grid(ds, 0.7, 0.5)
+    assert len(rows) == len(x_axis) * len(y_axis)
+    for row in rows:
+        out = nn.forward(model, (row["x"], row["y"]))
+        logits = [o.data for o in out]  # type: ignore[union-attr]
+        m = max(logits)
+        probs = [math.exp(z - m) / math.fsum(math.exp(v - m) for v in logits) for z in logits]
+        assert row["predicted"] == logits.index(m) == nn.predict(model, (row["x"], row["y"]))
+        assert row["probability"] == pytest.approx(max(probs), rel=1e-12)
+        assert 1 / 3 <= row["probability"] <= 1.0
+
+
+def test_history_functions_with_validation_and_regression() -> None:
+    train_part, val_part, _ = datasets.split(datasets.yinyang(30))
+    run = fm.train(nn.mlp(2, [4, 3], seed=1), train_part, steps=2, validation=val_part)
+    rows = training_history(run)
+    assert_plain(rows, [*HISTORY_KEYS, "val_loss", "val_accuracy"])
+    assert [r["val_loss"] for r in rows] == [h.val_loss for h in run.history]
+    losses = loss_history(run)
+    assert len(losses) == 4 * len(run.history)
+    assert [r["value"] for r in losses if r["metric"] == "validation loss"] == [
+        h.val_loss for h in run.history
+    ]
+    accuracies = accuracy_history(run)
+    assert [r["metric"] for r in accuracies] == ["accuracy", "validation accuracy"] * 2
+    fit = fm.train(nn.mlp(1, [3, 1], seed=1), datasets.sine(8), steps=2, learning_rate=0.01)
+    assert accuracy_history(fit) == []
+    assert [r["accuracy_percent"] for r in training_history(fit)] == [None, None]
+
+
+def test_prediction_curve_runs_evenly_across_the_data() -> None:
+    ds = datasets.sine(9, low=-2.0, high=4.0)
+    model = nn.mlp(1, [4, 1], activation="tanh", seed=5)
+    rows = prediction_curve(model, ds, points=7)
+    assert [row["x"] for row in rows] == pytest.approx([-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0])
+    assert rows[0]["x"] == -2.0 and rows[-1]["x"] == 4.0
+    for row in rows:
+        assert row["prediction"] == nn.forward(model, (row["x"],)).data  # type: ignore[union-attr]
+    assert len(prediction_curve(model, ds)) == 200
+
+
+@pytest.mark.parametrize(
+    ("model", "ds", "points", "error", "message"),
+    [
+        (nn.mlp(2, [3, 1]), datasets.sine(5), 10, ValueError, "1 input and 1 output"),
+        (nn.mlp(1, [3, 2]), datasets.sine(5), 10, ValueError, "1 input and 1 output"),
+        (nn.mlp(1, [3, 1]), datasets.moons(5), 10, ValueError, "1-wide inputs"),
+        (nn.mlp(1, [3, 1]), datasets.sine(5), 1, ValueError, "points to be an int >= 2"),
+        (nn.mlp(1, [3, 1]), datasets.sine(5), 2.5, TypeError, "points"),
+        (nn.mlp(1, [3, 1]), [(0.0,)], 10, TypeError, "expected a Dataset"),
+        ("model", datasets.sine(5), 10, TypeError, "Neuron, Layer or MLP"),
+    ],
+)
+def test_prediction_curve_bad_input(
+    model: Any, ds: Any, points: Any, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=f"prediction_curve: .*{message}"):
+        prediction_curve(model, ds, points=points)

@@ -38,7 +38,14 @@ from functional_micrograd.autodiff import Gradients
 from functional_micrograd.datasets import Dataset
 from functional_micrograd.losses import LossResult
 from functional_micrograd.nn import MLP, Layer, Neuron
-from functional_micrograd.optim import AdamState, MomentumState, Optimizer, SGDState
+from functional_micrograd.optim import (
+    AdamState,
+    AdamWState,
+    MomentumState,
+    Optimizer,
+    RMSPropState,
+    SGDState,
+)
 from functional_micrograd.training import HistoryRow, Run, TrainState
 
 # -- deep snapshots ---------------------------------------------------------------------
@@ -202,13 +209,21 @@ def datasets_(draw: st.DrawFn) -> Dataset:
 
 def _optimizer(name: str, rate: float, schedule: bool) -> Optimizer:
     learning_rate: Any = (lambda k: rate / (k + 1)) if schedule else rate
-    return {"sgd": fm.optim.sgd, "momentum": fm.optim.momentum, "adam": fm.optim.adam}[name](
-        learning_rate
-    )
+    makers = {
+        "sgd": fm.optim.sgd,
+        "momentum": fm.optim.momentum,
+        "adam": fm.optim.adam,
+        "adamw": fm.optim.adamw,
+        "rmsprop": fm.optim.rmsprop,
+    }
+    return makers[name](learning_rate)
 
 
 optimizers = st.builds(
-    _optimizer, st.sampled_from(["sgd", "momentum", "adam"]), st.floats(0.0, 0.5), st.booleans()
+    _optimizer,
+    st.sampled_from(["sgd", "momentum", "adam", "adamw", "rmsprop"]),
+    st.floats(0.0, 0.5),
+    st.booleans(),
 )
 
 
@@ -298,8 +313,17 @@ def _consumed(make: Callable[..., Any]) -> Callable[..., Any]:
 
 def _step_once(ds: Dataset, state: TrainState, opt: Optimizer | None, k: int) -> TrainState:
     """Build a step function and take one step with it."""
-    step = fm.training.make_step(ds, steps=3, optimizer=opt, learning_rate=0.1)
+    rate: dict[str, Any] = {"learning_rate": 0.1} if opt is None else {"optimizer": opt}
+    step = fm.training.make_step(fm.training.configure(state.model, ds, steps=3, **rate))
     return step(state, k)
+
+
+def _loss_and_gradients(model: fm.nn.Model, ds: Dataset) -> tuple[Any, ...]:
+    """loss_and_gradients' numbers, with the gradients read at the parameters."""
+    batch = fm.training.Batch(ds.xs, ds.ys)
+    result = fm.training.loss_and_gradients(fm.losses.max_margin, model, batch)
+    grads = [result.gradients[p] for p in fm.nn.parameters(model)]
+    return (result.loss, result.data_loss, result.reg_loss, result.accuracy, grads)
 
 
 def _update(opt: Optimizer, model: fm.nn.Model, g: Gradients, advanced: bool) -> Any:
@@ -353,6 +377,31 @@ def train_calls(draw: st.DrawFn, function: Callable[..., Any]) -> Call:
     if draw(st.booleans()):
         kwargs["batch_size"] = draw(st.integers(1, len(ds)))
     return Call(function, (model, ds), kwargs)
+
+
+@st.composite
+def multiclass_calls(draw: st.DrawFn, function: Callable[..., Any]) -> Call:
+    """A call of ``function(model, dataset, **options)`` on a three-class set."""
+    ds = fm.datasets.yinyang(draw(st.integers(3, 9)), seed=draw(seeds))
+    model = fm.nn.mlp(2, [draw(st.integers(1, 3)), 3], activation="tanh", seed=draw(seeds))
+    return Call(function, (model, ds))
+
+
+@st.composite
+def cross_entropy_calls(draw: st.DrawFn) -> Call:
+    ds = fm.datasets.yinyang(draw(st.integers(3, 9)), seed=draw(seeds))
+    model = fm.nn.mlp(2, [2, 3], seed=draw(seeds))
+    xs, ys = [list(row) for row in ds.xs], list(ds.ys)
+    alpha = draw(st.floats(0.0, 0.1))
+    return Call(fm.losses.cross_entropy, (model, xs, ys), {"alpha": alpha})
+
+
+@st.composite
+def validated_train_calls(draw: st.DrawFn) -> Call:
+    parts = fm.datasets.split(fm.datasets.yinyang(12, seed=draw(seeds)), (0.75, 0.25))
+    model = fm.nn.mlp(2, [2, 3], seed=draw(seeds))
+    opt = draw(optimizers)
+    return Call(fm.train, (model, parts[0]), {"steps": 2, "optimizer": opt, "validation": parts[1]})
 
 
 @st.composite
@@ -545,6 +594,10 @@ CALLS: dict[str, tuple[Any, int]] = {
         10,
     ),
     "forward": (forward_calls(fm.nn.forward), 15),
+    "predict": (forward_calls(fm.nn.predict), 10),
+    "softmax": (call(fm.nn.softmax, st.lists(operands, min_size=1, max_size=4)), 10),
+    "log_softmax": (call(fm.nn.log_softmax, st.lists(operands, min_size=1, max_size=4)), 10),
+    "nn.logsumexp": (call(fm.nn.logsumexp, st.lists(operands, min_size=1, max_size=4)), 10),
     "model(x)": (forward_calls(lambda model, x: model(x)), 10),
     "parameters": (_model_call(fm.nn.parameters), 10),
     "parameter_count": (_model_call(fm.nn.parameter_count), 10),
@@ -571,8 +624,19 @@ CALLS: dict[str, tuple[Any, int]] = {
             ),
             10,
         )
-        for name in ["moons", "spiral", "blobs"]
+        for name in ["moons", "spiral", "blobs", "circles"]
     },
+    "yinyang": (call(fm.datasets.yinyang, st.integers(3, 12), seeds), 5),
+    "sine": (call(fm.datasets.sine, st.integers(2, 12), st.floats(0.0, 0.5), seeds), 5),
+    "from_lists": (
+        call(
+            fm.datasets.from_lists,
+            st.lists(st.lists(moderate, min_size=2, max_size=2), min_size=1, max_size=5),
+            st.lists(st.integers(0, 3), min_size=5, max_size=5).map(lambda ys: ys),
+        ).filter(lambda c: len(c.args[0]) == len(c.args[1])),
+        5,
+    ),
+    "split": (call(fm.datasets.split, datasets_(), st.just((0.5, 0.5)), seeds), 10),
     "blobs centers": (
         call(
             fm.datasets.blobs,
@@ -594,10 +658,21 @@ CALLS: dict[str, tuple[Any, int]] = {
     # losses
     "max_margin": (loss_calls(fm.losses.max_margin), 15),
     "mse": (loss_calls(fm.losses.mse), 15),
+    "cross_entropy": (cross_entropy_calls(), 10),
+    "accuracy": (
+        st.builds(
+            lambda r, ys: Call(fm.losses.accuracy, ("binary", ys[: len(r.scores)], r.scores)),
+            loss_results(),
+            st.lists(st.sampled_from([-1.0, 1.0]), min_size=8, max_size=8),
+        ),
+        5,
+    ),
     # optim
     "sgd": (call(fm.optim.sgd, st.floats(0.0, 1.0)), 5),
     "momentum": (call(fm.optim.momentum, st.floats(0.0, 1.0), st.floats(0.0, 0.99)), 5),
     "adam": (call(fm.optim.adam, st.floats(0.0, 1.0), st.floats(0.0, 0.99)), 5),
+    "adamw": (call(fm.optim.adamw, st.floats(0.0, 1.0), st.floats(0.0, 0.99)), 5),
+    "rmsprop": (call(fm.optim.rmsprop, st.floats(0.0, 1.0), st.floats(0.0, 0.99)), 5),
     "optimizer.init": (st.builds(lambda opt, m: Call(opt.init, (m,)), optimizers, models()), 10),
     "optimizer.update": (optimizer_update_calls(), 20),
     "learning_rate_at": (
@@ -613,6 +688,17 @@ CALLS: dict[str, tuple[Any, int]] = {
     "make_step and step": (step_calls(), 15),
     "train": (train_calls(fm.train), 15),
     "iterate": (train_calls(_consumed(fm.training.iterate)), 10),
+    "train with validation": (validated_train_calls(), 8),
+    "evaluate": (multiclass_calls(fm.training.evaluate), 8),
+    "configure": (multiclass_calls(fm.training.configure), 8),
+    "loss_and_gradients": (
+        st.builds(
+            lambda m, ds: Call(_loss_and_gradients, (m, ds)),
+            scorers,
+            datasets_(),
+        ),
+        8,
+    ),
     "micrograd_schedule": (call(fm.training.micrograd_schedule, st.integers(0, 10**6)), 10),
     # plot_data
     "dataset_points": (call(plot_data.dataset_points, datasets_()), 10),
@@ -620,6 +706,21 @@ CALLS: dict[str, tuple[Any, int]] = {
     "loss_history": (history_calls(plot_data.loss_history), 8),
     "accuracy_history": (history_calls(plot_data.accuracy_history), 8),
     "decision_boundary": (boundary_calls(), 8),
+    "decision_boundary for K classes": (
+        st.builds(
+            lambda c: Call(plot_data.decision_boundary, c.args, {"h": 0.8}),
+            multiclass_calls(lambda m, ds: None),
+        ),
+        5,
+    ),
+    "prediction_curve": (
+        call(
+            lambda m, n: plot_data.prediction_curve(m, fm.datasets.sine(n), points=5),
+            models(nin=1, one_output=True),
+            st.integers(2, 6),
+        ),
+        5,
+    ),
     # graph
     "nodes": (call(graph.nodes, values), 10),
     "nodes with gradients": (
@@ -690,7 +791,8 @@ def test_every_public_name_is_in_the_purity_sweep() -> None:
         "LossResult", "ACTIVATIONS", "FORMAT_VERSION", "MLP", "Layer", "Model", "Neuron",
         "Output", "Optimizer", "SGDState", "MomentumState", "AdamState", "OptState",
         "LearningRate", "HistoryRow", "LossFunction", "Run", "StepFunction", "TrainState",
-        "History", "Row", "Rng",
+        "History", "Row", "Rng", "INITS", "TASKS", "AdamWState", "RMSPropState", "Batch",
+        "BatchResult", "Metrics", "Objective", "TrainConfig",
         "datasets", "graph", "losses", "nn", "optim", "plot_data", "rng", "training",
     }  # fmt: skip
     missing = [
@@ -719,10 +821,15 @@ RECORDS: dict[str, st.SearchStrategy[Any]] = {
     "Gradients": model_and_gradients().map(lambda mg: mg[1]),
     "Optimizer": optimizers,
     "Rng": st.builds(rng.seed, seeds),
+    "Metrics": st.builds(lambda m, ds: fm.training.evaluate(m, ds), scorers, datasets_()),
+    "TrainConfig": st.builds(
+        lambda m, ds: fm.training.configure(m, ds, steps=2), scorers, datasets_()
+    ),
 }
 RECORD_TYPES = (
     Value, Neuron, Layer, MLP, Dataset, TrainState, Run, HistoryRow, LossResult,
-    SGDState, MomentumState, AdamState, Gradients, Optimizer, rng.Rng,
+    SGDState, MomentumState, AdamState, AdamWState, RMSPropState, Gradients, Optimizer,
+    rng.Rng, fm.training.Metrics, fm.training.TrainConfig,
 )  # fmt: skip
 FROZEN_CONTAINERS = (tuple, PVector, PMap, PSet, frozenset)
 MUTABLE_CONTAINERS = (list, dict, set, bytearray)

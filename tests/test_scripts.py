@@ -187,6 +187,51 @@ def test_spiral_without_matplotlib_says_how_to_get_it(
     assert not (tmp_path / "out" / "spiral.png").exists()
 
 
+# -- yinyang.py and regression.py --------------------------------------------------------
+
+
+def test_yinyang_prints_train_and_val_loss_then_test_accuracy(tmp_path: Path) -> None:
+    result = run("yinyang.py", *QUICK, "--out", "pictures", cwd=tmp_path)
+    assert_ok(result)
+    lines = result.stdout.splitlines()
+    assert "train / validation / test: 16 / 2 / 2 points" in lines
+    progress = [line for line in lines if line.startswith("step ")]
+    assert [line.split(",")[0] for line in progress] == ["step 1/3", "step 3/3"]
+    for line in progress:
+        assert re.fullmatch(r"step \d+/3, train loss [0-9.]+, val loss [0-9.]+", line), line
+    assert any(re.fullmatch(r"test loss [0-9.]+, test accuracy [0-9.]+%", line) for line in lines)
+    assert any(re.fullmatch(r"trained in [0-9.]+ s", line) for line in lines)
+    if HAVE_MATPLOTLIB:
+        assert_png(tmp_path / "pictures" / "yinyang.png")
+    else:
+        assert "install matplotlib" in result.stdout
+
+
+def test_regression_prints_both_losses_and_draws(tmp_path: Path) -> None:
+    result = run("regression.py", *QUICK, cwd=tmp_path)
+    assert_ok(result)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Dataset(name='sine', n_samples=20")
+    progress = [line for line in lines if line.startswith("step ")]
+    assert [line.split()[:2] for line in progress] == [["step", "0"], ["step", "2"]]
+    assert all("train mse" in line and "val mse" in line for line in progress)
+    assert any(line.startswith("validation mse ") for line in lines)
+    if HAVE_MATPLOTLIB:
+        assert_png(tmp_path / "out" / "regression.png")
+
+
+@pytest.mark.parametrize("script", ["yinyang.py", "regression.py"])
+def test_new_examples_without_matplotlib_say_how_to_get_it(
+    tmp_path: Path, matplotlib_blocked: Path, script: str
+) -> None:
+    result = run(
+        script, "--steps", "1", "--samples", "10", cwd=tmp_path, extra_path=matplotlib_blocked
+    )
+    assert_ok(result)
+    assert 'pip install -e ".[examples]"' in result.stdout
+    assert not (tmp_path / "out").exists()
+
+
 # -- readme_example.py --------------------------------------------------------------
 
 
@@ -209,6 +254,13 @@ BAD_ARGUMENTS = [
     ("spiral.py", ["--samples", "1"]),
     ("spiral.py", ["--seed", "1.5"]),
     ("spiral.py", ["--out", "a_file/below"]),
+    ("yinyang.py", ["--steps", "0"]),
+    ("yinyang.py", ["--samples", "9"]),
+    ("yinyang.py", ["--seed", "x"]),
+    ("yinyang.py", ["--out", "a_file"]),
+    ("regression.py", ["--steps", "-1"]),
+    ("regression.py", ["--samples", "4"]),
+    ("regression.py", ["--out", "a_file/below"]),
     ("trace_graph.py", ["--steps", "0"]),
     ("trace_graph.py", ["--steps", "x"]),
     ("trace_graph.py", ["--out", "a_file"]),

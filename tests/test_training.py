@@ -11,6 +11,7 @@ import math
 import os
 import pickle
 import random
+import re
 import subprocess
 import sys
 import time
@@ -626,3 +627,289 @@ def test_train_rejects_schedule_giving_negative_rate() -> None:
     model, ds = small()
     with pytest.raises(ValueError, match="learning rate"):
         train(model, ds, steps=3, learning_rate=lambda k: 0.1 - 0.1 * k)
+
+
+# -- every task through the same fold -------------------------------------------------
+
+
+def three_blobs(n: int = 30, seed: int = 2) -> Dataset:
+    return fm.datasets.blobs(n, noise=0.3, seed=seed, centers=((0, 0), (2, 0), (0, 2)))
+
+
+def test_train_multiclass_defaults_to_cross_entropy_and_learns() -> None:
+    ds = three_blobs()
+    model = fm.nn.mlp(2, [6, 3], seed=4)
+    run = train(model, ds, steps=25, optimizer=fm.optim.adam(0.05))
+    assert run.options["loss"] == "cross_entropy" and run.options["task"] == "multiclass"
+    first = fm.losses.cross_entropy(model, ds.xs, ds.ys, alpha=1e-4)
+    assert run.history[0].loss == first.total_loss.data
+    assert run.history[0].accuracy == first.accuracy
+    assert run.final_loss < run.history[0].loss and run.final_accuracy >= 0.9
+    assert all(row.val_loss is None and row.val_accuracy is None for row in run.history)
+
+
+def test_train_regression_defaults_to_mse_and_has_no_accuracy() -> None:
+    ds = fm.datasets.sine(20, noise=0.05, seed=1)
+    model = fm.nn.mlp(1, [8, 1], activation="tanh", seed=3)
+    run = train(model, ds, steps=30, alpha=0.0, optimizer=fm.optim.adam(0.05))
+    assert run.options["loss"] == "mse"
+    assert run.history[0].data_loss == fm.losses.mse(model, ds.xs, ds.ys).data_loss.data
+    assert run.final_loss < 0.5 * run.history[0].loss
+    assert run.final_accuracy is None and all(row.accuracy is None for row in run.history)
+    assert "final_accuracy=None" in repr(run)
+
+
+def test_train_binary_with_mse_counts_the_accuracy_by_sign() -> None:
+    model, ds = small()
+    run = train(model, ds, steps=2, loss=fm.losses.mse, learning_rate=0.05)
+    scores = [fm.nn.forward(model, x).data for x in ds.xs]  # type: ignore[union-attr]
+    hits = sum((y > 0) == (s > 0) for y, s in zip(ds.ys, scores))
+    assert run.history[0].accuracy == hits / len(ds)
+
+
+def test_train_multiclass_batches_are_seeded() -> None:
+    ds = three_blobs(40)
+    model = fm.nn.mlp(2, [4, 3], seed=1)
+    a = train(model, ds, steps=3, batch_size=7, seed=5, optimizer=fm.optim.adam(0.01))
+    b = train(model, ds, steps=3, batch_size=7, seed=5, optimizer=fm.optim.adam(0.01))
+    assert list(map(row_tuple, a.history)) == list(map(row_tuple, b.history))
+    assert all(row.accuracy * 7 == round(row.accuracy * 7) for row in a.history)
+
+
+# -- the loss protocol ------------------------------------------------------------------
+
+
+def test_loss_returning_a_bare_value_gets_l2_and_accuracy_from_training() -> None:
+    model, ds = small()
+
+    def hinge_only(m: fm.nn.Model, xs: Sequence[Any], ys: Sequence[Any]) -> fm.Value:
+        return max_margin(m, xs, ys, alpha=0.0).data_loss
+
+    custom = train(model, ds, steps=4, loss=hinge_only)
+    built_in = train(model, ds, steps=4)
+    assert list(map(row_tuple, custom.history)) == list(map(row_tuple, built_in.history))
+    assert data_of(custom.final_model) == data_of(built_in.final_model)
+    assert custom.options["loss"] == "hinge_only"
+
+
+def test_loss_returning_a_loss_result_is_used_as_it_is() -> None:
+    model, ds = small()
+
+    def own_l2(m: fm.nn.Model, xs: Sequence[Any], ys: Sequence[Any]) -> LossResult:
+        return max_margin(m, xs, ys, alpha=0.5)
+
+    run = train(model, ds, steps=1, loss=own_l2, alpha=0.0)
+    assert run.history[0].reg_loss == max_margin(model, ds.xs, ds.ys, alpha=0.5).reg_loss.data
+
+
+def test_loss_with_only_three_arguments_trains_a_batch() -> None:
+    model, ds = small()
+    seen: list[int] = []
+
+    def counting(m: fm.nn.Model, xs: Sequence[Any], ys: Sequence[Any]) -> fm.Value:
+        seen.append(len(xs))
+        return fm.losses.mse(m, xs, ys).data_loss
+
+    train(model, ds, steps=3, batch_size=5, loss=counting)
+    assert seen == [5, 5, 5]
+
+
+def test_loss_returning_something_else_is_a_type_error_not_divergence() -> None:
+    model, ds = small()
+    with pytest.raises(TypeError, match="expected the loss function to return a Value or a Loss"):
+        train(model, ds, steps=1, loss=lambda m, xs, ys: 0.5)
+
+
+# -- validation and evaluate ----------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def yin_yang_states() -> tuple[list[TrainState], Dataset, Dataset, Dataset, float]:
+    """EurekaLabs' yin-yang setup, once: the states iterate yields and the three parts."""
+    train_part, val_part, test_part = fm.datasets.split(fm.datasets.yinyang(100))
+    model = fm.nn.mlp(2, [8, 3], activation="tanh", seed=1337, init="scaled")
+    start = time.perf_counter()
+    states = list(
+        iterate(
+            model,
+            train_part,
+            steps=100,
+            alpha=0.0,
+            optimizer=fm.optim.adamw(0.1, b2=0.95, weight_decay=1e-4),
+            validation=val_part,
+        )
+    )
+    return states, train_part, val_part, test_part, time.perf_counter() - start
+
+
+def test_yin_yang_with_eurekalabs_settings_reaches_a_low_training_loss() -> None:
+    states, train_part, _, test_part, seconds = yin_yang_states()
+    history = states[-1].history
+    test = fm.training.evaluate(states[-1].model, test_part)
+    print(
+        f"\nyin-yang: final train loss {history[-1].loss:.4f}, "
+        f"val loss {history[-1].val_loss:.4f}, test accuracy {test.accuracy}, {seconds:.1f} s"
+    )
+    assert len(history) == 100 and len(train_part) == 80
+    assert history[-1].loss <= 0.15
+    assert history[-1].reg_loss == 0.0  # weight decay instead of an L2 term
+    assert history[-1].accuracy >= 0.9
+
+
+def test_validation_rows_equal_evaluate_on_the_states_iterate_yields() -> None:
+    states, _, val_part, _, _ = yin_yang_states()
+    history = states[-1].history
+    for k, row in enumerate(history):
+        metrics = fm.training.evaluate(states[k].model, val_part)  # the model before step k
+        assert (row.val_loss, row.val_accuracy) == (metrics.loss, metrics.accuracy)
+    assert history[-1].val_loss < history[0].val_loss
+
+
+def test_validation_rows_only_where_history_is_kept() -> None:
+    ds = three_blobs(24)
+    val = three_blobs(9, seed=7)
+    run = train(fm.nn.mlp(2, [4, 3], seed=2), ds, steps=5, log_every=2, validation=val)
+    assert [row.step for row in run.history] == [0, 2, 4]
+    assert all(row.val_loss is not None for row in run.history)
+    assert run.options["validation"] == val.metadata
+    assert "val_loss=" in repr(run.history[0])
+
+
+def test_evaluate_gives_metrics_without_regularisation() -> None:
+    model, ds = small()
+    metrics = fm.training.evaluate(model, ds)
+    result = max_margin(model, ds.xs, ds.ys)
+    assert isinstance(metrics, fm.training.Metrics)
+    assert metrics.loss == result.data_loss.data and metrics.accuracy == result.accuracy
+    reg = fm.training.evaluate(fm.nn.mlp(1, [3, 1], seed=2), fm.datasets.sine(6))
+    assert reg.accuracy is None and reg.loss >= 0.0
+    custom = fm.training.evaluate(model, ds, loss=lambda m, xs, ys: fm.Value(2.5))
+    assert custom.loss == 2.5 and custom.accuracy == result.accuracy
+    assert repr(custom).startswith("Metrics(loss=2.5, accuracy=")
+
+
+# -- a model, loss or validation set that does not fit: refused before any step ------------------
+
+
+MISFITS: list[tuple[tuple[int, list[int]], str, dict[str, Any], type[Exception], str]] = [
+    ((2, [4, 3]), "binary", {}, ValueError, "binary dataset needs a model with one output.* 3"),
+    ((2, [4, 1]), "multi", {}, ValueError, "of 3 classes needs a model with 3 .* with 1 output$"),
+    ((2, [4, 2]), "multi", {}, ValueError, "needs a model with 3 outputs .* got a model with 2"),
+    ((1, [4, 2]), "sine", {}, ValueError, "regression dataset needs a model with one output"),
+    (
+        (2, [4, 3]),
+        "multi",
+        {"loss": max_margin},
+        ValueError,
+        "loss=max_margin is for binary datasets, got a multiclass dataset; "
+        "leave loss=None to train it with cross_entropy",
+    ),
+    ((2, [4, 1]), "binary", {"loss": fm.losses.cross_entropy}, ValueError, "is for multiclass"),
+    ((1, [4, 1]), "sine", {"loss": max_margin}, ValueError, "loss=max_margin is for binary"),
+    ((2, [4, 1]), "binary", {"validation": "val"}, TypeError, "expected validation to be a Data"),
+    (
+        (2, [4, 1]),
+        "binary",
+        {"validation": fm.datasets.from_lists([[0, 0, 0], [1, 1, 1]], [1, -1])},
+        ValueError,
+        "takes 2 inputs but the validation set's points have 3",
+    ),
+    (
+        (2, [4, 1]),
+        "binary",
+        {"validation": fm.datasets.from_lists([[0, 1]], [0.5], task="regression")},
+        ValueError,
+        "expected validation to be a binary Dataset like the training data, got a regression one",
+    ),
+    (
+        (2, [4, 3]),
+        "multi",
+        {"validation": fm.datasets.blobs(8, centers=((0, 0), (1, 1), (2, 2), (3, 3)))},
+        ValueError,
+        r"a multiclass Dataset like the training data \(3 classes\), got a multiclass one of 4",
+    ),
+    (
+        (2, [4, 1]),
+        "binary",
+        {"validation": Dataset(xs=(), ys=(), metadata={"name": "e"})},
+        ValueError,
+        "the validation set is empty",
+    ),
+]
+
+
+@pytest.mark.parametrize("trainer", TRAINERS, ids=["train", "iterate"])
+@pytest.mark.parametrize(("shape", "data", "options", "error", "message"), MISFITS)
+def test_train_refuses_what_does_not_fit_before_any_step(
+    trainer: Callable[..., Any],
+    shape: tuple[int, list[int]],
+    data: str,
+    options: dict[str, Any],
+    error: type[Exception],
+    message: str,
+) -> None:
+    datasets = {"binary": small()[1], "multi": three_blobs(), "sine": fm.datasets.sine(10)}
+    # iterate checks everything when called, before the first state is asked for
+    with pytest.raises(error, match=rf"^{trainer.__name__}: .*{message}"):
+        trainer(fm.nn.mlp(*shape), datasets[data], **options)
+
+
+def test_train_refuses_a_mismatch_before_calling_the_loss() -> None:
+    calls: list[int] = []
+
+    def loss(m: fm.nn.Model, xs: Sequence[Any], ys: Sequence[Any]) -> fm.Value:
+        calls.append(1)
+        return fm.Value(0.0)
+
+    with pytest.raises(ValueError, match="one output"):
+        iterate(fm.nn.mlp(2, [3, 2]), small()[1], loss=loss)
+    assert calls == []
+
+
+def test_configure_takes_trains_options_and_no_others() -> None:
+    model, ds = small()
+    config = fm.training.configure(model, ds, steps=3, batch_size=4)
+    assert (config.steps, config.batch_size, config.alpha, config.seed) == (3, 4, 1e-4, 1337)
+    assert config.optimizer.name == "sgd" and config.loss is max_margin
+    with pytest.raises(TypeError, match="unknown option 'lerning_rate'"):
+        fm.training.configure(model, ds, lerning_rate=0.1)
+    state = fm.training.make_step(config)(fm.training.initial_state(model), 0)
+    assert state.history[0] == train(model, ds, steps=3, batch_size=4).history[0]
+
+
+def test_step_is_one_function_of_model_and_batch_then_numbers() -> None:
+    model, ds = small()
+    config = fm.training.configure(model, ds, steps=1)
+    batch = fm.training.Batch(ds.xs, ds.ys)
+    measured = fm.training.loss_and_gradients(lambda m, xs, ys: max_margin(m, xs, ys), model, batch)
+    row = train(model, ds, steps=1).history[0]
+    assert (measured.loss, measured.data_loss, measured.reg_loss, measured.accuracy) == (
+        row.loss, row.data_loss, row.reg_loss, row.accuracy,
+    )  # fmt: skip
+    g = fm.backward(max_margin(model, ds.xs, ds.ys).total_loss)
+    assert all(measured.gradients[p] == g[p] for p in fm.nn.parameters(model))
+    assert config.optimizer.name == "sgd"
+
+
+def test_run_and_history_row_reprs_read_like_data() -> None:
+    model, ds = small()
+    run = train(model, ds, steps=2)
+    assert re.fullmatch(
+        r"Run\(history=<2 rows>, final_loss=[0-9.e-]+, final_accuracy=[01]\.[0-9]+\)", repr(run)
+    ), repr(run)
+    row = run.history[0]
+    assert repr(row).startswith("HistoryRow(step=0, loss=") and "accuracy=" in repr(row)
+    assert "val_loss" not in repr(row)
+    one = HistoryRow(step=1, loss=1.0, data_loss=1.0, reg_loss=0.0, accuracy=1.0, learning_rate=1.0)
+    assert repr(one) == (
+        "HistoryRow(step=1, loss=1.0, data_loss=1.0, reg_loss=0.0, accuracy=1.0, learning_rate=1.0)"
+    )
+
+
+def test_run_options_do_not_change_with_the_metadata_given() -> None:
+    tags = ["a"]
+    model, ds = small()
+    mine = ds.set(metadata={"name": "mine", "tags": tags})
+    run = train(model, mine, steps=1)
+    tags.append("b")
+    assert list(run.options["dataset"]["tags"]) == ["a"]
