@@ -603,7 +603,7 @@
     bwPlaying = setInterval(() => {
       if (applied >= edges.length) return stopBackward();
       moveBackward(applied + 1);
-    }, 250);
+    }, 150);
   });
 
   // -- start -------------------------------------------------------------------------
