@@ -292,6 +292,13 @@
     return "constant";
   }
 
+  // A name that says where an unlabelled op is: "+ (L1.N3)" or "* (loss)".
+  function fullName(i) {
+    const n = nodes[i];
+    if (n.label !== null || !n.op || i === root) return name(i);
+    return n.neuron ? `${n.op} (L${n.neuron[0]}.N${n.neuron[1]})` : `${n.op} (loss)`;
+  }
+
   function describe(i) {
     const n = nodes[i];
     if (i === root) return `the loss of the point: ${DATA.loss}`;
@@ -452,15 +459,16 @@
     text.textContent = (applied === edges.length
       ? `All ${edges.length} edges applied: every grad is final. The last one: `
       : `Edge ${applied} of ${edges.length}: `) +
-      `from ${name(child)} back to its input ${name(parent)} ` +
-      `(arrow ${k} of the ${into.length} that lead back into ${name(parent)}).`;
+      `from ${fullName(child)} back to its input ${fullName(parent)} ` +
+      (into.length === 1 ? `(the only arrow back into ${fullName(parent)}).`
+                         : `(arrow ${k} of the ${into.length} back into ${fullName(parent)}).`);
     const total = num(d.total[e]);
     total.id = "bw-total";
     const up = num(d.upstream[e]); up.id = "bw-upstream";
     const local = num(d.local[e]); local.id = "bw-local";
     const contribution = num(d.contribution[e]); contribution.id = "bw-contribution";
     append(eq, "upstream ", up, " \u00d7 local ", local, " = contribution ", contribution,
-           el("br"), `${name(parent)}'s grad so far: `, total,
+           el("br"), `${fullName(parent)}'s grad so far: `, total,
            k === into.length ? " (final)" : "");
   }
 
@@ -473,15 +481,16 @@
     }
     const i = selected;
     const n = nodes[i];
-    box.append(append(el("p"), el("b", name(i)), ": " + describe(i) + "."));
+    box.append(append(el("p"), el("b", fullName(i)), ": " + describe(i) + "."));
     if (n.op && DATA.rules[n.op]) {
       const rule = DATA.rules[n.op];
       box.append(el("p", `Rule: ${rule.doc}${rule.derivative ? " Local derivatives: " + rule.derivative + "." : ""}`));
       const ins = append(el("p"), "Its inputs and the local derivative toward each: ");
       inputsOf[i].forEach((e, k) => {
         if (k) ins.append("; ");
-        ins.append(name(edges[e][1]) + " (data ", num(d.data[edges[e][1]]), ") local ", num(d.local[e]));
+        ins.append(fullName(edges[e][1]) + " (data ", num(d.data[edges[e][1]]), ") local ", num(d.local[e]));
       });
+      ins.append(".");
       box.append(ins);
     }
     const data = num(d.data[i]); data.id = "node-data";
@@ -498,7 +507,7 @@
                         el("th", "= contribution"), el("th", "sum so far")));
     for (const e of childrenOf[i]) {
       const row = el("tr");
-      row.append(el("td", name(edges[e][0])));
+      row.append(el("td", fullName(edges[e][0])));
       for (const x of [d.upstream[e], d.local[e], d.contribution[e], d.total[e]]) {
         row.append(append(el("td"), num(x)));
       }
