@@ -37,7 +37,8 @@ from typing import Any
 
 from functional_micrograd import _checks
 from functional_micrograd.datasets import Dataset
-from functional_micrograd.explorer._data import FORMAT, page_data
+from functional_micrograd.explorer import _data
+from functional_micrograd.explorer._data import page_data
 from functional_micrograd.training import TrainState
 
 __all__ = [
@@ -51,6 +52,9 @@ __all__ = [
     "show",
     "unpack",
 ]
+
+FORMAT = _data.FORMAT
+"""The version of the layout of the page's data; the page's script reads this one."""
 
 PACKED = ("params", "data", "grad", "upstream", "local", "contribution", "total")
 """The per-state lists the page stores packed: base64 of little-endian float64s, exact."""

@@ -7,6 +7,12 @@
   "use strict";
 
   const DATA = JSON.parse(document.getElementById("explorer-data").textContent);
+  if (DATA.format !== 1) {
+    document.body.prepend(Object.assign(document.createElement("p"), {
+      textContent: `This page's data is of format ${DATA.format}; this script reads format 1.`,
+    }));
+    throw new Error("explorer: unknown data format " + DATA.format);
+  }
   const SVG = "http://www.w3.org/2000/svg";
   const PALETTE = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e",
                    "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
