@@ -96,8 +96,13 @@ def main() -> int:
             run_js(driver, "document.getElementById('bw-start').click()")
             for _ in range(9):
                 run_js(driver, "document.getElementById('bw-next').click()")
-            height = driver.execute_script("return document.documentElement.scrollHeight")
-            driver.set_window_size(1500, height + 20)  # the whole page, legend included
+            for _ in range(3):  # the whole page, legend included: grow the window to fit it
+                short = driver.execute_script(
+                    "return document.documentElement.scrollHeight - window.innerHeight"
+                )
+                if short <= 0:
+                    break
+                driver.set_window_size(1500, driver.get_window_size()["height"] + short)
             run_js(driver, "document.getElementById('zoom-fit').click()")
             driver.save_screenshot(str(IMAGES / "explorer.png"))
             run_js(driver, "document.getElementById('bw-back').click()")

@@ -298,11 +298,11 @@
     return "constant";
   }
 
-  // A name that says where an unlabelled op is: "+ (L1.N3)" or "* (loss)".
+  // A name that says where an unlabelled op is: "+ in L1.N3" or "* in the loss".
   function fullName(i) {
     const n = nodes[i];
     if (n.label !== null || !n.op || i === root) return name(i);
-    return n.neuron ? `${n.op} (L${n.neuron[0]}.N${n.neuron[1]})` : `${n.op} (loss)`;
+    return n.neuron ? `${n.op} in L${n.neuron[0]}.N${n.neuron[1]}` : `${n.op} in the loss`;
   }
 
   function describe(i) {
@@ -466,8 +466,8 @@
       ? `All ${edges.length} edges applied: every grad is final. The last one: `
       : `Edge ${applied} of ${edges.length}: `) +
       `from ${fullName(child)} back to its input ${fullName(parent)} ` +
-      (into.length === 1 ? `(the only arrow back into ${fullName(parent)}).`
-                         : `(arrow ${k} of the ${into.length} back into ${fullName(parent)}).`);
+      (into.length === 1 ? "(the only arrow back into it)."
+                         : `(arrow ${k} of the ${into.length} back into it).`);
     const total = num(d.total[e]);
     total.id = "bw-total";
     const up = num(d.upstream[e]); up.id = "bw-upstream";
