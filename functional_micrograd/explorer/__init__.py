@@ -125,7 +125,7 @@ def page(states: Iterable[TrainState], dataset: Dataset, point: Any = None) -> s
     css, js = _asset("page.css"), _asset("page.js")
     csp = (
         f"default-src 'none'; script-src {_sha256(js)}; style-src {_sha256(css)}; "
-        "img-src data:; base-uri 'none'; form-action 'none'"
+        "base-uri 'none'; form-action 'none'"
     )
     parts = {
         "csp": csp,
