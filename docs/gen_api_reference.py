@@ -43,6 +43,7 @@ MODULES = (
     "training",
     "plot_data",
     "graph",
+    "explorer",
     "rng",
 )
 OUTPUT = Path(__file__).resolve().parent / "api_reference.md"

@@ -12,6 +12,7 @@
 
 from functional_micrograd import (
     datasets,
+    explorer,
     graph,
     losses,
     nn,
@@ -84,6 +85,7 @@ __all__ = [
     "define_op",
     "div",
     "exp",
+    "explorer",
     "grad",
     "graph",
     "hessian",

@@ -64,3 +64,11 @@ def test_demo_notebook_runs_without_errors(tmp_path: Path, monkeypatch: pytest.M
         if "image/png" in output.get("data", {})
     ]
     assert len(images) == 4  # the data, the training curves, the boundary, the yin-yang regions
+    assert "4 states; the last is the fold's: True" in text
+    pages = [
+        output.data["text/html"]
+        for cell in _code_cells(nb)
+        for output in cell.outputs
+        if "text/html" in output.get("data", {})
+    ]
+    assert len(pages) == 1 and pages[0].startswith('<iframe sandbox="allow-scripts"')

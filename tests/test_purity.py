@@ -405,6 +405,14 @@ def validated_train_calls(draw: st.DrawFn) -> Call:
 
 
 @st.composite
+def explorer_calls(draw: st.DrawFn, function: Callable[..., Any]) -> Call:
+    model, ds, opt, steps = draw(trained())
+    states = list(fm.training.iterate(model, ds, steps=steps, optimizer=opt))
+    point = draw(st.none() | st.integers(0, len(ds) - 1))
+    return Call(function, (states, ds), {"point": point})
+
+
+@st.composite
 def boundary_calls(draw: st.DrawFn) -> Call:
     model, ds = draw(scorers), draw(datasets_())
     h, padding = draw(st.floats(0.6, 2.0)), draw(st.floats(0.0, 0.5))
@@ -731,6 +739,16 @@ CALLS: dict[str, tuple[Any, int]] = {
     "to_dot": (st.builds(lambda v: Call(graph.to_dot, (v, fm.backward(v))), values), 10),
     # rng
     **{name: (_rng_call(name), 10) for name in rng.__all__ if name != "Rng"},
+    # explorer
+    "page_data": (explorer_calls(fm.explorer.page_data), 5),
+    "page": (explorer_calls(fm.explorer.page), 3),
+    "script_json": (call(fm.explorer.script_json, st.lists(st.text(max_size=8))), 10),
+    "unpack": (
+        st.builds(
+            lambda xs: Call(fm.explorer.unpack, (fm.explorer._pack(xs),)), st.lists(moderate)
+        ),
+        10,
+    ),
 }
 """Every public function and method: a strategy of Calls, and how many examples to try."""
 
@@ -780,6 +798,7 @@ def test_every_public_name_is_in_the_purity_sweep() -> None:
         "rng": fm.rng,
         "primitives": fm.primitives,
         "transforms": fm.transforms,
+        "explorer": fm.explorer,
     }
     # Types, constants and aliases are covered by the immutability tests below;
     # sgd/momentum/adam are built for every optimizer case.
@@ -794,6 +813,9 @@ def test_every_public_name_is_in_the_purity_sweep() -> None:
         "History", "Row", "Rng", "INITS", "TASKS", "AdamWState", "RMSPropState", "Batch",
         "BatchResult", "Metrics", "Objective", "TrainConfig",
         "datasets", "graph", "losses", "nn", "optim", "plot_data", "rng", "training",
+        "explorer", "FORMAT", "PACKED",
+        "EmbeddedPage", "show",  # show wraps page (swept) for a notebook: tests/test_explorer.py
+        "save",  # writes a file by design: tests/test_explorer.py
     }  # fmt: skip
     missing = [
         f"{prefix}.{name}".lstrip(".")

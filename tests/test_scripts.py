@@ -241,6 +241,38 @@ def test_readme_example_prints_the_readme_numbers(tmp_path: Path) -> None:
     assert result.stdout.split() == ["24.7041", "138.8338", "645.5773"]
 
 
+# -- explorer.py ------------------------------------------------------------------
+
+
+def test_explorer_writes_the_page_of_every_state(tmp_path: Path) -> None:
+    result = run("explorer.py", *QUICK, "--point", "4", cwd=tmp_path)
+    assert_ok(result)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "moons: 20 points, 105 parameters"
+    assert re.fullmatch(r"step 2 loss \d+\.\d{4}, accuracy \d+\.\d%", lines[1])
+    assert lines[2].startswith("point 4: (")
+    page = tmp_path / "out" / "explorer.html"
+    assert lines[3].startswith(f"wrote {Path('out') / 'explorer.html'} (")
+    assert lines[3].endswith("4 states); open it in a browser")
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and '"index":4' in text
+
+
+def test_explorer_shows_the_point_that_stays_wrong_longest(tmp_path: Path) -> None:
+    result = run("explorer.py", "--steps", "12", "--samples", "6", cwd=tmp_path)
+    assert_ok(result)
+    import functional_micrograd as fm
+
+    data = fm.datasets.moons(6, noise=0.1)
+    states = list(fm.training.iterate(fm.nn.mlp(2, [8, 8, 1], seed=1337), data, steps=12))
+    losses = [
+        sum(fm.losses.max_margin(states[k].model, [x], [y], alpha=0.0).data_loss.data
+            for k in (0, 10))
+        for x, y in zip(data.xs, data.ys)
+    ]  # fmt: skip
+    assert f"point {losses.index(max(losses))}: " in result.stdout
+
+
 # -- bad arguments ------------------------------------------------------------------
 
 BAD_ARGUMENTS = [
@@ -264,6 +296,12 @@ BAD_ARGUMENTS = [
     ("trace_graph.py", ["--steps", "0"]),
     ("trace_graph.py", ["--steps", "x"]),
     ("trace_graph.py", ["--out", "a_file"]),
+    ("explorer.py", ["--steps", "0"]),
+    ("explorer.py", ["--samples", "1"]),
+    ("explorer.py", ["--point", "100"]),
+    ("explorer.py", ["--point", "-1"]),
+    ("explorer.py", ["--dataset", "mnist"]),
+    ("explorer.py", ["--out", "a_file"]),
     ("readme_example.py", ["--steps", "0"]),
     ("readme_example.py", ["--steps", "x"]),
 ]
