@@ -6,7 +6,7 @@
 - An ```output block that directly follows a ```python block is what that
   block prints, exactly.
 - docs/api_reference.md is what docs/gen_api_reference.py generates now.
-- README.md starts with the two set-up commands.
+- README.md opens with its title, then a block of the two set-up commands.
 - Relative links and pictures in the docs point at files that exist, and
   links to a heading in the same file point at a heading that exists.
 """
@@ -276,9 +276,14 @@ def test_api_reference_lists_every_public_name() -> None:
 # -- README ---------------------------------------------------------------------------
 
 
-def test_readme_first_two_lines_are_the_setup_commands() -> None:
-    first, second = README.read_text(encoding="utf-8").splitlines()[:2]
-    assert (first.strip(), second.strip()) == SETUP_COMMANDS
+def test_readme_opens_with_its_title_then_the_setup_commands() -> None:
+    text = README.read_text(encoding="utf-8")
+    title, *rest = text.splitlines()
+    assert title == "# functional_micrograd"
+    first = fenced_blocks(text)[0]
+    assert first.language == "console"
+    assert not "".join(rest[: first.line - 3]).strip(), "something stands between title and set-up"
+    assert tuple(first.code.splitlines()) == SETUP_COMMANDS
     assert (ROOT / "examples" / "moons_demo.py").is_file()
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     for extra in ("examples", "dev"):
