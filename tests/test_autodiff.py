@@ -425,9 +425,9 @@ def test_backward_two_to_the_sixty_paths_is_fast() -> None:
     y = x
     for _ in range(60):
         y = y + y  # doubles the number of paths from y down to x
-    start = time.perf_counter()
+    start = time.process_time()
     g = fm.backward(y)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert g[x] == 2.0**60
     assert y.data == 2.0**60
 
