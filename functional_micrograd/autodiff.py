@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import types
 from collections.abc import Iterator, Mapping
-from typing import Any, NoReturn
+from typing import Any, Generic, Literal, NoReturn, TypeVar, overload
 
 from pyrsistent import PClass, PMap, field, pmap
 
@@ -39,7 +39,10 @@ from functional_micrograd.value import Value, _below, _leaf
 __all__ = ["BackwardStep", "Gradients", "backward", "backward_steps", "topological_order"]
 
 
-class Gradients(PClass):
+G = TypeVar("G", float, Value)
+
+
+class Gradients(PClass, Generic[G]):
     """The gradients of one output with respect to every node below it.
 
     ``g[x]`` is d(output)/dx, for a Value ``x`` or a node id (what iterating
@@ -63,15 +66,16 @@ class Gradients(PClass):
     table: Mapping[int, Any] = field(type=Mapping, mandatory=True)
     as_values = field(type=bool, initial=False)
 
-    def __getitem__(self, node: Value | int) -> Any:
+    def __getitem__(self, node: Value | int) -> G:
         key = node.id if isinstance(node, Value) else node
         if type(key) is not int:
             raise TypeError(
                 f"Gradients: expected a Value or a node id, got {_checks.describe(node)}"
             )
-        found = self.table.get(key)
+        found: G | None = self.table.get(key)
         if found is None:
-            return _leaf(0.0, None) if self.as_values else 0.0
+            zero: Any = _leaf(0.0, None) if self.as_values else 0.0
+            return zero  # type: ignore[no-any-return]
         return found
 
     def __contains__(self, node: object) -> bool:
@@ -84,7 +88,7 @@ class Gradients(PClass):
     def __iter__(self) -> Iterator[int]:
         return iter(self.table)
 
-    def to_map(self) -> PMap[int, Any]:
+    def to_map(self) -> PMap[int, G]:
         """The gradient table as a PMap from node id to gradient.
 
         >>> from functional_micrograd.value import Value
@@ -98,10 +102,10 @@ class Gradients(PClass):
         kind = "Values" if self.as_values else "floats"
         return f"Gradients(<{len(self.table)} nodes, {kind}>)"
 
-    def __copy__(self) -> Gradients:
+    def __copy__(self) -> Gradients[G]:
         return self
 
-    def __deepcopy__(self, memo: Any) -> Gradients:
+    def __deepcopy__(self, memo: Any) -> Gradients[G]:
         return self
 
     def __reduce__(self) -> NoReturn:
@@ -164,7 +168,19 @@ def topological_order(output: Value) -> tuple[Value, ...]:
     return tuple(_below(_check_value("topological_order", output)))
 
 
-def backward(output: Value, create_graph: bool = False) -> Gradients:
+@overload
+def backward(output: Value, create_graph: Literal[False] = False) -> Gradients[float]: ...
+
+
+@overload
+def backward(output: Value, create_graph: Literal[True]) -> Gradients[Value]: ...
+
+
+@overload
+def backward(output: Value, create_graph: bool) -> Gradients[Any]: ...
+
+
+def backward(output: Value, create_graph: bool = False) -> Gradients[Any]:
     """Return d(output)/d(node) for every node below ``output`` as ``Gradients``.
 
     Visits the nodes in reverse topological order; each node passes its

@@ -40,7 +40,7 @@ def _check(where: str, v: object, gradients: object = None) -> Value:
     return value
 
 
-def nodes(v: Value, gradients: Gradients | None = None) -> list[Row]:
+def nodes(v: Value, gradients: Gradients[Any] | None = None) -> list[Row]:
     """One row per node reachable from ``v``, inputs first (topological order).
 
     Args:
@@ -143,7 +143,7 @@ def _name(node: Value) -> str:
     return f"v{node.id}"
 
 
-def to_dot(v: Value, gradients: Gradients | None = None) -> str:
+def to_dot(v: Value, gradients: Gradients[Any] | None = None) -> str:
     """Graphviz DOT text drawing the graph below ``v``, left to right.
 
     Each Value is a record box ``{ label | data 2.0000 | grad -1.5000 }``

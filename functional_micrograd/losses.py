@@ -185,10 +185,11 @@ def _negative_log_likelihood(targets: tuple[int, ...], logits: tuple[Any, ...]) 
     """The mean over points of ``-log_softmax(logits)[y]``: softmax cross-entropy."""
     losses = []
     for y, z in zip(targets, logits):
-        # 1) the log of the softmax's denominator, log(sum(exp(z))), computed stably
-        lse = logsumexp(z)
-        # 2) the log-probability of the right class: log_softmax(z)[y] = z[y] - lse
-        logp = _sub(z[y], lse)
+        # 1) the logits measured from the right class's: z - z[y]
+        shifted = [_sub(zk, z[y]) for zk in z]
+        # 2) its log-probability, log softmax(z)[y] = z[y] - log(sum(exp(z)))
+        #    = -log(sum(exp(z - z[y]))), computed stably by the logsumexp primitive
+        logp = -logsumexp(shifted)
         # 3) the negative log-likelihood (lower is better): -log p(y)
         losses.append(-logp)
     # 4) the mean over the points

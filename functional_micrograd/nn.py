@@ -486,7 +486,11 @@ def logsumexp(values: Iterable[Operand]) -> Value:
 
 
 def log_softmax(values: Iterable[Operand]) -> tuple[Value, ...]:
-    """``z_i - logsumexp(z)`` for each input: the log-probabilities of logits ``z``.
+    """``-logsumexp(z - z_i)`` for each input: the log-probabilities of logits ``z``.
+
+    That is ``z_i - logsumexp(z)``, written with differences of logits so that
+    it stays exact for logits of any size (``log_softmax([1e300, 1e300])`` is
+    ``-log 2`` twice).
 
     >>> [round(v.data, 4) for v in log_softmax([1.0, 2.0, 3.0])]
     [-2.4076, -1.4076, -0.4076]
@@ -495,22 +499,18 @@ def log_softmax(values: Iterable[Operand]) -> tuple[Value, ...]:
     """
     vs = _values("log_softmax", values)
     with _collector.paused():  # see _collector: no cycles in a graph of Values
-        lse = logsumexp(vs)
-        return tuple(_sub(v, lse) for v in vs)
+        return tuple(-_logsumexp(tuple(_sub(u, v) for u in vs)) for v in vs)
 
 
 def softmax(values: Iterable[Operand]) -> tuple[Value, ...]:
-    """``exp(z_i - logsumexp(z))`` for each input: probabilities that sum to 1.
+    """``exp(log_softmax(z)_i)`` for each input: probabilities that sum to 1.
 
     >>> [round(p.data, 4) for p in softmax([1.0, 2.0, 3.0])]
     [0.09, 0.2447, 0.6652]
     >>> [p.data for p in softmax([1000.0, 0.0])]
     [1.0, 0.0]
     """
-    vs = _values("softmax", values)
-    with _collector.paused():
-        lse = logsumexp(vs)
-        return tuple(_sub(v, lse).exp() for v in vs)
+    return tuple(v.exp() for v in log_softmax(_values("softmax", values)))
 
 
 # -- parameters and updates ---------------------------------------------------------
@@ -585,7 +585,7 @@ def _check_learning_rate(where: str, learning_rate: object) -> float:
     return rate
 
 
-def apply_gradients(model: Model, gradients: Gradients, learning_rate: float) -> Model:
+def apply_gradients(model: Model, gradients: Gradients[float], learning_rate: float) -> Model:
     """One gradient-descent step: every parameter ``p`` becomes ``p - rate * g[p]``.
 
     Returns a new model; the one passed in is unchanged and still usable.

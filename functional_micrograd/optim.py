@@ -45,6 +45,9 @@ from functional_micrograd.nn import (
     with_parameters,
 )
 
+Grads = Gradients[float]
+"""The gradient table an optimizer reads: floats, from ``backward(loss)``."""
+
 __all__ = [
     "AdamState",
     "AdamWState",
@@ -125,7 +128,7 @@ class Optimizer(PClass):
     name = field(type=str, mandatory=True)
     learning_rate: Any = field(mandatory=True)
     init: Callable[[Model], OptState] = field(mandatory=True)
-    update: Callable[[Model, Gradients, OptState], tuple[Model, OptState]] = field(mandatory=True)
+    update: Callable[[Model, Grads, OptState], tuple[Model, OptState]] = field(mandatory=True)
 
     def __repr__(self) -> str:
         return f"Optimizer({self.name!r}, learning_rate={self.learning_rate!r})"
@@ -220,7 +223,7 @@ def sgd(learning_rate: LearningRate) -> Optimizer:
         _check_model("sgd.init", model)
         return SGDState(count=0, architecture=_architecture(model))
 
-    def update(model: Model, gradients: Gradients, state: SGDState) -> tuple[Model, SGDState]:
+    def update(model: Model, gradients: Grads, state: SGDState) -> tuple[Model, SGDState]:
         _check_update("sgd.update", model, gradients, state, SGDState)
         lr = learning_rate_at(rate, state.count)
         return apply_gradients(model, gradients, lr), state.set(count=state.count + 1)
@@ -250,7 +253,7 @@ def momentum(learning_rate: LearningRate, beta: float = 0.9) -> Optimizer:
         return MomentumState(count=0, architecture=_architecture(model), velocity=zeros)
 
     def update(
-        model: Model, gradients: Gradients, state: MomentumState
+        model: Model, gradients: Grads, state: MomentumState
     ) -> tuple[Model, MomentumState]:
         _check_update("momentum.update", model, gradients, state, MomentumState)
         lr = learning_rate_at(rate, state.count)
@@ -288,7 +291,7 @@ def adam(
         zeros = pvector([0.0] * len(parameters(model)))
         return AdamState(count=0, architecture=_architecture(model), m=zeros, v=zeros)
 
-    def update(model: Model, gradients: Gradients, state: AdamState) -> tuple[Model, AdamState]:
+    def update(model: Model, gradients: Grads, state: AdamState) -> tuple[Model, AdamState]:
         _check_update("adam.update", model, gradients, state, AdamState)
         lr = learning_rate_at(rate, state.count)
         t = state.count + 1
@@ -344,7 +347,7 @@ def adamw(
         zeros = pvector([0.0] * len(parameters(model)))
         return AdamWState(count=0, architecture=_architecture(model), m=zeros, v=zeros)
 
-    def update(model: Model, gradients: Gradients, state: AdamWState) -> tuple[Model, AdamWState]:
+    def update(model: Model, gradients: Grads, state: AdamWState) -> tuple[Model, AdamWState]:
         _check_update("adamw.update", model, gradients, state, AdamWState)
         lr = learning_rate_at(rate, state.count)
         t = state.count + 1
@@ -393,7 +396,7 @@ def rmsprop(learning_rate: LearningRate = 0.01, decay: float = 0.9, eps: float =
         return RMSPropState(count=0, architecture=_architecture(model), s=zeros)
 
     def update(
-        model: Model, gradients: Gradients, state: RMSPropState
+        model: Model, gradients: Grads, state: RMSPropState
     ) -> tuple[Model, RMSPropState]:
         _check_update("rmsprop.update", model, gradients, state, RMSPropState)
         lr = learning_rate_at(rate, state.count)

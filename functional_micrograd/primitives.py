@@ -45,6 +45,7 @@ __all__ = [
     "Primitive",
     "cos",
     "exp",
+    "logsumexp",
     "lookup",
     "power",
     "sigmoid",
@@ -168,6 +169,14 @@ def _logsumexp(*xs: float) -> float:
     return m + math.log(math.fsum(math.exp(x - m) for x in xs))
 
 
+def logsumexp(*xs: Any) -> Any:
+    """logsumexp of floats, or the logsumexp node of Values (for the rules)."""
+    for x in xs:
+        if type(x) is not float:
+            return x._op("logsumexp", *xs)
+    return _logsumexp(*xs)
+
+
 step = _either("step", _step)
 sin = _either("sin", math.sin)
 cos = _either("cos", math.cos)
@@ -244,13 +253,14 @@ _BUILT_IN = (
         lambda a, out: (sigmoid(a),),
         "log(1 + e ** a), finite for any finite a: a smooth relu.",
     ),
-    # d(logsumexp(x))/dx_i = e**(x_i - logsumexp(x)): the softmax of x
+    # d(logsumexp(x))/dx_i = softmax(x)_i = e**-logsumexp(x - x_i); written with
+    # differences x_j - x_i, so it stays exact even where x_i - logsumexp(x) would round
     _rule(
         "logsumexp",
         "logsumexp",
         None,
         _logsumexp,
-        lambda *xs: tuple(exp(x - xs[-1]) for x in xs[:-1]),
+        lambda *xs: tuple(exp(-logsumexp(*(x - xi for x in xs[:-1]))) for xi in xs[:-1]),
         "log(sum(e ** x_i)) of one or more inputs, computed without overflow.",
     ),
     # d(x**n)/dx = n * x**(n-1), for a constant exponent n (see power)

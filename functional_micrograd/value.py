@@ -27,7 +27,7 @@ import numbers
 import os
 import weakref
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, Union
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, Union, overload
 
 from pyrsistent import PClass, field
 from toolz import curry
@@ -294,7 +294,18 @@ class Value(PClass):
         """log(1 + e ** x), a smooth relu; finite for any input."""
         return _apply(PRIMITIVES["softplus"], (self,))
 
-    def backward(self, create_graph: bool = False) -> Gradients:
+    @staticmethod
+    def _op(name: str, *operands: Operand) -> Value:
+        """The node of the primitive ``name``: how the rules of primitives.py make nodes."""
+        return _apply(PRIMITIVES[name], tuple(_operand(name, x) for x in operands))
+
+    @overload
+    def backward(self, create_graph: Literal[False] = False) -> Gradients[float]: ...
+
+    @overload
+    def backward(self, create_graph: Literal[True]) -> Gradients[Value]: ...
+
+    def backward(self, create_graph: bool = False) -> Gradients[Any]:
         """Differentiate this Value; return its ``Gradients`` (see ``autodiff.backward``).
 
         >>> x = Value(2.0)

@@ -265,7 +265,7 @@ def test_benchmarks_time_per_node_rows_hold_our_numbers_only() -> None:
     code = (
         "import json\n"
         "from benchmarks import run\n"
-        "rows = run.scaling(run.Settings(True, 10, 1, 1, 100, 2000, 100))\n"
+        "rows = run.scaling(run.Settings(True, 10, 1, 1, 1, 100, 2000, 100))\n"
         "print(json.dumps([vars(r) for r in rows]))\n"
         "print(run.table(rows))\n"
     )
