@@ -34,7 +34,7 @@ import math
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from pyrsistent import PClass, field
 
@@ -340,45 +340,77 @@ def _checked(op: str) -> Callable[..., float]:
     return forward
 
 
-def _source(trace: Trace) -> tuple[str, dict[str, Any]]:
-    """Python source for a trace, and the namespace it runs in.
+# inf and nan pass through these unchanged (inf - inf is nan, inf * 0 is nan);
+# every other op may hide one (relu(-inf) is 0), so its inputs are checked.
+_PROPAGATING = frozenset({"+", "-", "*", "neg"})
+
+
+class Code(NamedTuple):
+    """Python lines computing a trace's equations, and what to check and return."""
+
+    lines: tuple[str, ...]
+    outputs: tuple[str, ...]  # an expression per trace output
+    witnesses: tuple[str, ...]  # variables whose sum is finite iff no check needed
+
+
+def _emit(
+    trace: Trace, var: dict[str, str], namespace: dict[str, Any], prefix: str = "v"
+) -> Code:
+    """Straight-line Python for a trace's equations, its inputs named by ``var``.
 
     One line per equation, but an op already computed on the same inputs is
-    not computed again (that changes no number).
+    not computed again (that changes no number). ``namespace`` gains the
+    forwards the lines call.
     """
-    var: dict[str, str] = {name: f"v{i}" for i, name in enumerate(trace.inputs)}
-    namespace: dict[str, Any] = {"_isfinite": math.isfinite, "_sum": sum, "_Recheck": _Recheck}
-    functions: dict[str, str] = {}
+    var = dict(var)
     computed: dict[str, str] = {}  # the expression -> the variable holding it
-    made: list[str] = []
+    lines: list[str] = []
+    watched: dict[str, None] = {}
 
     def operand(name: str) -> str:
         if name in var:
             return var[name]
         return f"({name})" if name.startswith("-") else name
 
-    lines = [f"def compiled({', '.join(var[n] for n in trace.inputs)}):"]
     for eq in trace.equations:
         args = [operand(n) for n in eq.inputs]
         if eq.op in _INLINE:
             expression = _INLINE[eq.op].format(*args)
         else:
-            if eq.op not in functions:
-                functions[eq.op] = f"_f{len(functions)}"
-                namespace[functions[eq.op]] = (
-                    lookup(eq.op).forward if _safe(eq.op) else _checked(eq.op)
-                )
-            expression = f"{functions[eq.op]}({', '.join(args)})"
+            function = _function_name(eq.op, namespace)
+            expression = f"{function}({', '.join(args)})"
+        if eq.op not in _PROPAGATING:
+            watched.update((a, None) for a in args if a in var.values())
         if expression in computed:
             var[eq.out] = computed[expression]
             continue
-        var[eq.out] = computed[expression] = f"v{len(var)}"
-        made.append(var[eq.out])
-        lines.append(f"    {var[eq.out]} = {expression}")
-    if made:  # one check for every number made: inf or nan anywhere makes the sum so
-        lines.append(f"    if not _isfinite(_sum(({', '.join(made)},))):")
+        var[eq.out] = computed[expression] = f"{prefix}{len(lines)}"
+        lines.append(f"{var[eq.out]} = {expression}")
+    outputs = tuple(operand(n) for n in trace.outputs)
+    watched.update((o, None) for o in outputs if o in var.values())
+    return Code(tuple(lines), outputs, tuple(watched))
+
+
+def _function_name(op: str, namespace: dict[str, Any]) -> str:
+    """The name the generated code calls an op's forward by, added to ``namespace``."""
+    names: dict[str, str] = namespace.setdefault("__ops__", {})
+    if op not in names:
+        names[op] = f"_f{len(names)}"
+        namespace[names[op]] = lookup(op).forward if _safe(op) else _checked(op)
+    return names[op]
+
+
+def _source(trace: Trace) -> tuple[str, dict[str, Any]]:
+    """Python source for a trace, and the namespace it runs in."""
+    var = {name: f"a{i}" for i, name in enumerate(trace.inputs)}
+    namespace: dict[str, Any] = {"_isfinite": math.isfinite, "_sum": sum, "_Recheck": _Recheck}
+    code = _emit(trace, var, namespace)
+    lines = [f"def compiled({', '.join(var.values())}):"]
+    lines += [f"    {line}" for line in code.lines]
+    if code.witnesses:  # one check for all: inf or nan in any of them makes the sum so
+        lines.append(f"    if not _isfinite(_sum(({', '.join(code.witnesses)},))):")
         lines.append("        raise _Recheck")
-    lines.append(f"    return ({', '.join(operand(n) for n in trace.outputs)},)")
+    lines.append(f"    return ({', '.join(code.outputs)},)")
     return "\n".join(lines) + "\n", namespace
 
 

@@ -168,32 +168,47 @@ def _regularise(model: Model, alpha: float) -> Value:
     return _mul(sum_values(_mul(p, p) for p in parameters(model)), _leaf(alpha, None))
 
 
+# Each loss is the mean over the points of a term of one point's label and
+# output; the compiled training step (compiled.py) traces these same terms.
+
+
+def _margin(y: Value, score: Value, one: Value) -> Value:
+    # relu(1 - y * score), micrograd demo's max-margin term
+    return _relu(_sub(one, _mul(y, score)))
+
+
+def _squared(y: Value, score: Value) -> Value:
+    # (score - y) ** 2
+    error = _sub(score, y)
+    return _mul(error, error)
+
+
+def _nll(y: int, z: Sequence[Value]) -> Value:
+    # 1) the logits measured from the right class's: z - z[y]
+    shifted = [_sub(zk, z[y]) for zk in z]
+    # 2) the negative log-likelihood of the right class, -log softmax(z)[y]
+    #    = -(z[y] - log(sum(exp(z)))) = log(sum(exp(z - z[y]))), computed
+    #    stably by the logsumexp primitive
+    return logsumexp(shifted)
+
+
+def _mean(terms: Sequence[Value]) -> Value:
+    return _mul(sum_values(terms), _leaf(1.0 / len(terms), None))
+
+
 def _hinge(targets: tuple[float, ...], scores: tuple[Value, ...]) -> Value:
-    # mean(relu(1 - y * score)), micrograd demo's max-margin term
     one = _leaf(1.0, None)
-    margins = [_relu(_sub(one, _mul(_leaf(y, None), s))) for y, s in zip(targets, scores)]
-    return _mul(sum_values(margins), _leaf(1.0 / len(margins), None))
+    return _mean([_margin(_leaf(y, None), s, one) for y, s in zip(targets, scores)])
 
 
 def _squared_error(targets: tuple[float, ...], scores: tuple[Value, ...]) -> Value:
-    # mean((score - y) ** 2)
-    errors = [_sub(s, _leaf(y, None)) for y, s in zip(targets, scores)]
-    return _mul(sum_values(_mul(e, e) for e in errors), _leaf(1.0 / len(errors), None))
+    return _mean([_squared(_leaf(y, None), s) for y, s in zip(targets, scores)])
 
 
 def _negative_log_likelihood(targets: tuple[int, ...], logits: tuple[Any, ...]) -> Value:
     """The mean over points of ``-log_softmax(logits)[y]``: softmax cross-entropy."""
-    losses = []
-    for y, z in zip(targets, logits):
-        # 1) the logits measured from the right class's: z - z[y]
-        shifted = [_sub(zk, z[y]) for zk in z]
-        # 2) its log-probability, log softmax(z)[y] = z[y] - log(sum(exp(z)))
-        #    = -log(sum(exp(z - z[y]))), computed stably by the logsumexp primitive
-        logp = -logsumexp(shifted)
-        # 3) the negative log-likelihood (lower is better): -log p(y)
-        losses.append(-logp)
-    # 4) the mean over the points
-    return _mul(sum_values(losses), _leaf(1.0 / len(losses), None))
+    # 3) the mean over the points
+    return _mean([_nll(y, z) for y, z in zip(targets, logits)])
 
 
 def accuracy(task: str, ys: Sequence[Any], scores: Sequence[Any]) -> float | None:

@@ -26,14 +26,16 @@ True
 
 from __future__ import annotations
 
+import functools
 import inspect
+import types
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import toolz
 from pyrsistent import PClass, PMap, PVector, field, pmap, pvector
 
-from functional_micrograd import _checks, _collector
+from functional_micrograd import _checks, _collector, compiled
 from functional_micrograd import rng as _rng
 from functional_micrograd.autodiff import Gradients, backward
 from functional_micrograd.datasets import Dataset
@@ -48,7 +50,17 @@ from functional_micrograd.losses import (
     max_margin,
     mse,
 )
-from functional_micrograd.nn import MLP, Layer, Model, Neuron, _check_model, _nin, _nout, forward
+from functional_micrograd.nn import (
+    MLP,
+    Layer,
+    Model,
+    Neuron,
+    _check_model,
+    _nin,
+    _nout,
+    forward,
+    parameters,
+)
 from functional_micrograd.optim import LearningRate, Optimizer, _check_rate, learning_rate_at, sgd
 from functional_micrograd.value import Value
 
@@ -210,6 +222,7 @@ class TrainConfig(PClass):
         log_every: keep a history row every this many steps (and the last).
         optimizer: the Optimizer (plain gradient descent at the learning rate if none was given).
         loss: the loss function (the task's if none was given).
+        jit: run each step's graph work as compiled code (see compiled.py).
         options: the options as they were given, for :attr:`Run.options`.
     """
 
@@ -222,6 +235,7 @@ class TrainConfig(PClass):
     log_every = field(type=int, mandatory=True)
     optimizer = field(type=Optimizer, mandatory=True)
     loss: Any = field(mandatory=True)
+    jit = field(type=bool, initial=False)
     options = field(type=PMap, mandatory=True)
 
 
@@ -363,6 +377,7 @@ def _configure(
     optimizer: object,
     loss: object,
     validation: object,
+    jit: object = False,
 ) -> tuple[Model, TrainConfig]:
     """Check every option once and gather them in a TrainConfig."""
     checked = _check_model(where, model)
@@ -379,6 +394,14 @@ def _configure(
         )
     chosen_loss = _check_loss(where, loss, data.task)
     held_out = _check_validation(where, checked, data, validation)
+    if not isinstance(jit, bool):
+        raise TypeError(f"{where}: expected jit to be True or False, got {_checks.describe(jit)}")
+    if jit and not compiled.supports(chosen_loss):
+        raise ValueError(
+            f"{where}: jit=True compiles the built-in losses (max_margin, cross_entropy, mse), "
+            f"got loss={getattr(chosen_loss, '__name__', chosen_loss)!r}; "
+            "train with jit=False to use your own loss"
+        )
     options = pmap(
         {
             "steps": steps,
@@ -392,6 +415,7 @@ def _configure(
             "dataset": data.metadata,
             "validation": None if held_out is None else held_out.metadata,
             "task": data.task,
+            "jit": jit,
         }
     )
     config = TrainConfig(
@@ -404,6 +428,7 @@ def _configure(
         optimizer=_check_optimizer(where, optimizer, learning_rate),
         loss=chosen_loss,
         validation=held_out,
+        jit=jit,
         options=options,
     )
     return checked, config
@@ -521,6 +546,73 @@ def _evaluate(objective: Objective, model: Model, dataset: Dataset) -> Metrics:
         return Metrics(loss=result.data_loss.data, accuracy=result.accuracy)
 
 
+def _compiled_measure(
+    config: TrainConfig, objective: Objective, model: Model, batch: Batch
+) -> BatchResult:
+    """loss_and_gradients through compiled code; the same numbers, op for op.
+
+    The L2 term and its gradients (``alpha * p`` twice, added first, as
+    backward adds them) are computed here in floats, as the eager graph
+    computes them; the kernel adds each point's term and gradients.
+    """
+    params = parameters(model)
+    values = [p.data for p in params]
+    n = len(batch.ys)
+    alpha = config.alpha
+    try:
+        run = compiled.kernel(model, config.loss, 1.0 / n).run
+        start = [0.0 + alpha * v + alpha * v for v in values]
+        terms, outs, grads = run(values, _points(batch), start)
+    except (ArithmeticError, ValueError, compiled.Recheck):
+        return loss_and_gradients(objective, model, batch)  # raises the op's own error
+    data_loss = _sum_in_order(terms) * (1.0 / n)
+    reg_loss = _sum_in_order([v * v for v in values]) * alpha
+    return BatchResult(
+        loss=data_loss + reg_loss,
+        data_loss=data_loss,
+        reg_loss=reg_loss,
+        accuracy=_float_accuracy(config.dataset.task, batch.ys, outs),
+        gradients=Gradients(table=types.MappingProxyType(dict(zip([p.id for p in params], grads)))),
+    )
+
+
+def _compiled_metrics(
+    config: TrainConfig, objective: Objective, model: Model, dataset: Dataset
+) -> Metrics:
+    """_evaluate through compiled code (a kernel without gradients)."""
+    batch = Batch(dataset.xs, dataset.ys)
+    try:
+        run = compiled.kernel(model, config.loss, None).run
+        terms, outs, _ = run([p.data for p in parameters(model)], _points(batch))
+    except (ArithmeticError, ValueError, compiled.Recheck):
+        return _evaluate(objective, model, dataset)
+    accuracy = _float_accuracy(dataset.task, dataset.ys, outs)
+    return Metrics(loss=_sum_in_order(terms) * (1.0 / len(terms)), accuracy=accuracy)
+
+
+def _points(batch: Batch) -> list[tuple[Any, ...]]:
+    return [(*x, y) for x, y in zip(batch.xs, batch.ys)]
+
+
+def _sum_in_order(numbers: Sequence[float]) -> float:
+    """Left to right from the first, as ``sum_values`` adds (one ``+`` per term)."""
+    total = numbers[0]
+    for x in numbers[1:]:
+        total = total + x
+    return total
+
+
+def _float_accuracy(task: str, ys: Sequence[Any], outs: Sequence[Any]) -> float | None:
+    """losses.accuracy on plain numbers."""
+    if task == "regression":
+        return None
+    if task == "multiclass":
+        hits = sum(max(range(len(z)), key=lambda i: (z[i], -i)) == y for y, z in zip(ys, outs))
+    else:
+        hits = sum((y > 0) == (s > 0) for y, s in zip(ys, outs))
+    return float(hits) / len(ys)
+
+
 # -- the fold ---------------------------------------------------------------------
 
 
@@ -565,6 +657,12 @@ def make_step(config: TrainConfig) -> StepFunction:
     objective = _objective(config.loss, task, config.alpha)
     held_out = _objective(config.loss, task, 0.0)
     last = config.steps - 1
+    if config.jit:
+        measure = functools.partial(_compiled_measure, config, objective)
+        check = functools.partial(_compiled_metrics, config, held_out)
+    else:
+        measure = functools.partial(loss_and_gradients, objective)
+        check = functools.partial(_evaluate, held_out)
 
     def draw(k: int) -> Batch:
         if config.batch_size is None:
@@ -577,10 +675,10 @@ def make_step(config: TrainConfig) -> StepFunction:
         rate = learning_rate_at(optimizer.learning_rate, state.opt_state.count)
         keep = k % config.log_every == 0 or k == last
         try:
-            measured = loss_and_gradients(objective, state.model, draw(k))
+            measured = measure(state.model, draw(k))
             checked = None
             if keep and validation is not None:
-                checked = _evaluate(held_out, state.model, validation)
+                checked = check(state.model, validation)
             model, opt_state = optimizer.update(state.model, measured.gradients, state.opt_state)
         except (ArithmeticError, ValueError) as error:
             raise TrainingDiverged(k, state, error) from error
@@ -617,6 +715,7 @@ def iterate(
     optimizer: Optimizer | None = None,
     loss: LossFunction | None = None,
     validation: Dataset | None = None,
+    jit: bool = False,
 ) -> Iterator[TrainState]:
     """Lazily yield the initial state, then the state after each step.
 
@@ -633,7 +732,7 @@ def iterate(
     checked, config = _configure(
         "iterate", model, dataset, steps=steps, alpha=alpha, batch_size=batch_size,
         learning_rate=learning_rate, seed=seed, log_every=log_every, optimizer=optimizer,
-        loss=loss, validation=validation,
+        loss=loss, validation=validation, jit=jit,
     )  # fmt: skip
     start = initial_state(checked, config.optimizer)
     stream: Iterator[TrainState] = toolz.accumulate(make_step(config), range(config.steps), start)
@@ -652,6 +751,7 @@ def train(
     optimizer: Optimizer | None = None,
     loss: LossFunction | None = None,
     validation: Dataset | None = None,
+    jit: bool = False,
 ) -> Run:
     """Train a model: ``toolz.reduce(step, range(steps), initial_state)``.
 
@@ -672,6 +772,9 @@ def train(
             None picks the task's: max_margin, cross_entropy or mse.
         validation: a held-out Dataset of the same task and width; each kept
             history row then has its ``val_loss`` and ``val_accuracy``.
+        jit: compile one point's forward, loss and backward once (for the
+            built-in losses) and run every step through that code: the same
+            history, in a fraction of the time (the first step pays the compile).
 
     Returns:
         A :class:`Run` with both models, the history and the options.
@@ -692,7 +795,7 @@ def train(
     checked, config = _configure(
         "train", model, dataset, steps=steps, alpha=alpha, batch_size=batch_size,
         learning_rate=learning_rate, seed=seed, log_every=log_every, optimizer=optimizer,
-        loss=loss, validation=validation,
+        loss=loss, validation=validation, jit=jit,
     )  # fmt: skip
     start = initial_state(checked, config.optimizer)
     final: TrainState = toolz.reduce(make_step(config), range(config.steps), start)
