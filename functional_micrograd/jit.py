@@ -241,10 +241,7 @@ def _literal(x: float) -> str:
 
 
 def _build(leaves: tuple[Value, ...], outputs: list[Any], tree: Any) -> Trace:
-    found: dict[int, Value] = {}
-    for out in outputs:
-        if isinstance(out, Value):
-            found.update((node.id, node) for node in _below(out))
+    found = {node.id: node for node in _below(*(o for o in outputs if isinstance(o, Value)))}
     names = _names()
     name: dict[int, str] = {leaf.id: next(names) for leaf in leaves}
     equations = []

@@ -510,16 +510,16 @@ _ARGUMENT = _leaf(0.0, None)
 # -- the graph below a node --------------------------------------------------------------
 
 
-def _below(root: Value) -> list[Value]:
-    """Every node reachable from ``root``, each once, in increasing id order.
+def _below(*roots: Value) -> list[Value]:
+    """Every node reachable from the roots, each once, in increasing id order.
 
     Ids grow along every edge (a node is made after its inputs), so this order
     puts every node after all of its parents: a topological order, found with
     a plain stack and one sort, with no recursion and in linear time (but for
     the sort of the ids, which runs in C).
     """
-    found = {root.id: root}
-    stack = [root]
+    found = {root.id: root for root in roots}
+    stack = list(roots)
     pop, push = stack.pop, stack.append
     while stack:
         for parent in pop().inputs:
