@@ -36,6 +36,7 @@ from importlib.metadata import version
 import micrograd.engine as mg
 
 import functional_micrograd as fm
+from functional_micrograd import compiled
 from benchmarks import workloads as w
 from benchmarks import yinyang as yy
 
@@ -145,10 +146,25 @@ def training_step(s: Settings) -> list[Row]:
 
         return per_step(s.steps_per_run, gc_on, setup, step)
 
+    compiled_step = w.ours_step_function(ours_model, data, jit=True)
+    compile_seconds = w.compile_seconds(ours_model, data)
+    compiled_step(fm.training.initial_state(ours_model), 0)  # compiles, outside the timing
+
+    def ours_compiled(gc_on: bool) -> float:
+        return per_step(
+            s.steps_per_run, gc_on, lambda: fm.training.initial_state(ours_model), compiled_step
+        )
+
     rows = []
     for gc_on, label in ((True, "collector as shipped"), (False, "collector off in both")):
         a, b = best_of(s.runs, (lambda on=gc_on: ours(on), lambda on=gc_on: theirs(on)))
         rows.append(Row(f"training step ({label})", "s", a, b))
+    for gc_on, label in ((True, "collector as shipped"), (False, "collector off in both")):
+        a, b = best_of(s.runs, (lambda on=gc_on: ours_compiled(on), lambda on=gc_on: theirs(on)))
+        rows.append(Row(f"training step, jit=True ({label})", "s", a, b))
+    rows.append(
+        Row("  trace + compile of the step's kernel, once", "s", compile_seconds, None, "ours only")
+    )
     return rows
 
 
@@ -164,23 +180,28 @@ def yin_yang(s: Settings) -> list[Row]:
     losses: dict[str, list[float]] = {}
 
     def timed_run(who: str, gc_on: bool) -> float:
-        run = yy.ours_run if who == "ours" else yy.reference_run
         with collector(gc_on):
             start = time.perf_counter()
-            losses[who] = run(model, parts, s.yinyang_steps)
+            if who == "ref":
+                losses[who] = yy.reference_run(model, parts, s.yinyang_steps)
+            else:
+                compiled._kernels.clear()  # a compiled run pays for its compile, as a user's does
+                losses[who] = yy.ours_run(model, parts, s.yinyang_steps, jit=who == "jit")
             return time.perf_counter() - start
 
     rows = []
-    for gc_on, label in ((True, "collector as shipped"), (False, "collector off in both")):
+    cases = [(True, "collector as shipped", "ours"), (False, "collector off in both", "ours")]
+    cases += [(True, "jit=True, collector as shipped", "jit"), (False, "jit=True, off", "jit")]
+    for gc_on, label, who in cases:
         a, b = best_of(
-            1, (lambda on=gc_on: timed_run("ours", on), lambda on=gc_on: timed_run("ref", on))
+            1, (lambda on=gc_on, w=who: timed_run(w, on), lambda on=gc_on: timed_run("ref", on))
         )
         agree = all(
-            abs(x - y) <= 1e-9 * max(1.0, abs(y)) for x, y in zip(losses["ours"], losses["ref"])
+            abs(x - y) <= 1e-9 * max(1.0, abs(y)) for x, y in zip(losses[who], losses["ref"])
         )
         note = (
             f"{s.yinyang_steps} steps, vs a plain-Python EurekaLabs-style engine; "
-            f"final train loss {losses['ours'][-1]:.4f} (reference {losses['ref'][-1]:.4f}), "
+            f"final train loss {losses[who][-1]:.4f} (reference {losses['ref'][-1]:.4f}), "
             f"same losses every step: {'yes' if agree else 'no'}"
         )
         rows.append(Row(f"yin-yang example run ({label})", "s", a, b, note))

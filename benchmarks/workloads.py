@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -42,9 +43,11 @@ def copy_weights(ours: fm.nn.MLP, theirs: mg_nn.MLP) -> None:
         q.grad = 0
 
 
-def ours_step_function(model: fm.nn.MLP, data: fm.datasets.Dataset) -> Callable[[Any, int], Any]:
+def ours_step_function(
+    model: fm.nn.MLP, data: fm.datasets.Dataset, jit: bool = False
+) -> Callable[[Any, int], Any]:
     """The library's own step, as ``fm.train`` folds it (SGD, micrograd's schedule)."""
-    return fm.training.make_step(fm.training.configure(model, data, alpha=ALPHA))
+    return fm.training.make_step(fm.training.configure(model, data, alpha=ALPHA, jit=jit))
 
 
 def ours_forward(model: fm.nn.MLP, data: fm.datasets.Dataset) -> fm.losses.LossResult:
@@ -175,3 +178,12 @@ def with_deep_recursion(depth: int, work: Callable[[], None]) -> None:
         sys.setrecursionlimit(limit)
     if failure:
         raise failure[0]
+
+
+def compile_seconds(model: fm.nn.MLP, data: fm.datasets.Dataset) -> float:
+    """How long tracing and compiling the demo step's kernel takes (not from the cache)."""
+    from functional_micrograd import compiled, losses
+
+    start = time.perf_counter()
+    compiled._compile(model, losses.max_margin, 1.0 / len(data))
+    return time.perf_counter() - start

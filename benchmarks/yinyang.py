@@ -211,8 +211,10 @@ def setup(seed: int = 1337) -> tuple[fm.nn.MLP, tuple[fm.datasets.Dataset, ...]]
     return model, parts
 
 
-def ours_run(model: fm.nn.MLP, parts: tuple[fm.datasets.Dataset, ...], steps: int) -> list[float]:
-    """The training losses of the library's fold of the same setup."""
+def ours_run(
+    model: fm.nn.MLP, parts: tuple[fm.datasets.Dataset, ...], steps: int, jit: bool = False
+) -> list[float]:
+    """The training losses of the library's fold of the same setup (compiled with ``jit``)."""
     train_part, val_part, _ = parts
     run = fm.train(
         model,
@@ -223,5 +225,6 @@ def ours_run(model: fm.nn.MLP, parts: tuple[fm.datasets.Dataset, ...], steps: in
             LEARNING_RATE, b1=BETAS[0], b2=BETAS[1], weight_decay=WEIGHT_DECAY
         ),
         validation=val_part,
+        jit=jit,
     )
     return [row.loss for row in run.history]
