@@ -36,9 +36,9 @@ from importlib.metadata import version
 import micrograd.engine as mg
 
 import functional_micrograd as fm
-from functional_micrograd import compiled
 from benchmarks import workloads as w
 from benchmarks import yinyang as yy
+from functional_micrograd import compiled
 
 
 @dataclass
