@@ -25,9 +25,8 @@ def _same_runs(**options: Any) -> None:
 
 
 def test_jit_moons_demo_history_equals_the_eager_one() -> None:
-    _same_runs(
-        model=fm.nn.mlp(2, [16, 16, 1], seed=1337), dataset=fm.datasets.moons(40, noise=0.1), steps=6
-    )
+    model, data = fm.nn.mlp(2, [16, 16, 1], seed=1337), fm.datasets.moons(40, noise=0.1)
+    _same_runs(model=model, dataset=data, steps=6)
 
 
 def test_jit_multiclass_with_validation_and_adamw_equals_eager() -> None:
