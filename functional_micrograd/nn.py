@@ -499,7 +499,9 @@ def log_softmax(values: Iterable[Operand]) -> tuple[Value, ...]:
     """
     vs = _values("log_softmax", values)
     with _collector.paused():  # see _collector: no cycles in a graph of Values
-        return tuple(-_logsumexp(tuple(_sub(u, v) for u in vs)) for v in vs)
+        # 0 - logsumexp, not -logsumexp: a certain class's log-probability is 0.0, not -0.0
+        zero = _leaf(0.0, None)
+        return tuple(_sub(zero, _logsumexp(tuple(_sub(u, v) for u in vs))) for v in vs)
 
 
 def softmax(values: Iterable[Operand]) -> tuple[Value, ...]:
