@@ -68,9 +68,27 @@ def page_json(run: Run) -> dict[str, Any]:
     return embedded(fm.explorer.page(run.states, run.data))
 
 
-def point_loss(model: fm.nn.Model, x: Any, y: float) -> fm.Value:
+@pytest.fixture(scope="module")
+def multi() -> Run:
+    """Three classes with a validation part: the yin-yang setup, small."""
+    train_part, val_part = fm.datasets.split(fm.datasets.yinyang(36, seed=2), (0.75, 0.25))
+    model = fm.nn.mlp(2, [4, 3], activation="tanh", seed=3, init="scaled")
+    optimizer = fm.optim.adamw(0.1, b2=0.95, weight_decay=1e-4)
+    states = fm.training.iterate(
+        model, train_part, steps=5, alpha=0.0, optimizer=optimizer, validation=val_part
+    )
+    return Run(train_part, list(states))
+
+
+@pytest.fixture(scope="module")
+def multi_json(multi: Run) -> dict[str, Any]:
+    return embedded(fm.explorer.page(multi.states, multi.data))
+
+
+def point_loss(model: fm.nn.Model, x: Any, y: Any, task: str = "binary") -> fm.Value:
     """The point's loss as the page means it, built here from the library's loss."""
-    return fm.losses.max_margin(model, [x], [y], alpha=0.0).data_loss
+    loss = fm.losses.cross_entropy if task == "multiclass" else fm.losses.max_margin
+    return loss(model, [x], [y], alpha=0.0).data_loss
 
 
 # -- the numbers -------------------------------------------------------------------------
@@ -105,10 +123,15 @@ def test_history_rows_are_the_runs_and_each_is_the_loss_of_its_states_model(
 def test_every_state_has_the_libraries_backward_of_the_point(
     run: Run, page_json: dict[str, Any]
 ) -> None:
+    assert_backward_of_the_point(run, page_json)
+
+
+def assert_backward_of_the_point(run: Run, page_json: dict[str, Any]) -> None:
+    """Each state's data, grads and backward_steps of the first point, as the library has them."""
     x, y = run.data.xs[0], run.data.ys[0]
     assert page_json["point"] == {"inputs": list(x), "label": y, "index": 0}
     for state, numbers in zip(run.states, page_json["states"]):
-        loss = point_loss(state.model, x, y)
+        loss = point_loss(state.model, x, y, run.data.task)
         order = fm.topological_order(loss)
         position = {node.id: i for i, node in enumerate(order)}
         g = fm.backward(loss)
@@ -253,6 +276,57 @@ def with_validation(states: list[fm.training.TrainState]) -> list[fm.training.Tr
     return [*states[:-1], states[-1].set(history=rows)]
 
 
+def test_multiclass_history_with_validation_is_the_runs(
+    multi: Run, multi_json: dict[str, Any]
+) -> None:
+    rows = multi.states[-1].history
+    assert multi_json["dataset"]["task"] == "multiclass"
+    assert multi_json["dataset"]["classes"] == [0, 1, 2]
+    assert multi_json["dataset"]["labels"] == list(multi.data.ys)
+    assert all(row.val_loss is not None for row in rows)
+    for shown, row in zip(multi_json["history"], rows, strict=True):
+        assert (shown["loss"], shown["accuracy"]) == (row.loss, row.accuracy)
+        assert (shown["val_loss"], shown["val_accuracy"]) == (row.val_loss, row.val_accuracy)
+    for state, numbers in zip(multi.states[:-1], multi_json["states"]):
+        row = multi_json["history"][numbers["row"]]
+        again = fm.losses.cross_entropy(state.model, multi.data.xs, multi.data.ys)
+        assert (row["loss"], row["accuracy"]) == (again.total_loss.data, again.accuracy)
+
+
+def test_multiclass_states_have_the_libraries_cross_entropy_backward(
+    multi: Run, multi_json: dict[str, Any]
+) -> None:
+    assert_backward_of_the_point(multi, multi_json)
+    assert multi_json["loss"].startswith("cross_entropy's data term")
+
+
+def test_multiclass_logits_and_their_differences_are_named(
+    multi: Run, multi_json: dict[str, Any]
+) -> None:
+    nodes = multi_json["graph"]["nodes"]
+    y = multi.data.ys[0]
+    named = {n["name"]: n for n in nodes if n["name"] is not None}
+    assert sorted(named) == sorted([f"z{k}" for k in range(3)] + [f"z{k} - z{y}" for k in range(3)])
+    for k in range(3):
+        assert named[f"z{k}"]["neuron"] == [1, k]  # the logit is the output of neuron k
+        assert named[f"z{k} - z{y}"]["neuron"] is None  # the differences are the loss's
+    loss = point_loss(multi.states[0].model, multi.data.xs[0], y, "multiclass")
+    order = fm.topological_order(loss)
+    (lse,) = [i for i, n in enumerate(order) if n.op == "logsumexp"]
+    assert [nodes[p]["name"] for c, p in multi_json["graph"]["edges"] if c == lse] == [
+        f"z{k} - z{y}" for k in range(3)
+    ]
+    assert multi_json["rules"]["logsumexp"]["doc"] == fm.primitives.PRIMITIVES["logsumexp"].doc
+
+
+def test_multiclass_point_labels_are_classes(multi: Run) -> None:
+    chosen = fm.explorer.page_data(multi.states[:1], multi.data, point=((0.5, -0.5), 2))
+    assert chosen["point"] == {"inputs": [0.5, -0.5], "label": 2, "index": None}
+    for bad in (3, -1, 1.5, True, "1"):
+        with pytest.raises(ValueError, match=r"label to be one of 0, 1, 2, got"):
+            fm.explorer.page(multi.states[:1], multi.data, point=((0.5, -0.5), bad))
+
+
 # -- bad input ---------------------------------------------------------------------------
 
 
@@ -290,6 +364,30 @@ def test_a_dataset_that_does_not_fit(run: Run) -> None:
     empty = fm.datasets.Dataset(xs=[], ys=[], metadata={"name": "none"})
     with pytest.raises(ValueError, match="got an empty one"):
         fm.explorer.page(run.states, empty)
+
+
+def test_regression_runs_are_refused(run: Run) -> None:
+    line = fm.datasets.sine(12, seed=0)
+    states = list(fm.training.iterate(fm.nn.mlp(1, [3, 1], seed=0), line, steps=1))
+    refusal = (
+        r"expected a dataset of classes \(task 'binary' or 'multiclass': the page draws "
+        r"decision regions\), got one of task 'regression'; the explorer does not draw"
+    )
+    with pytest.raises(ValueError, match=refusal):
+        fm.explorer.page(states, line)
+    plane = fm.datasets.Dataset(
+        xs=run.data.xs, ys=[0.5 * x for x, _ in run.data.xs], task="regression",
+        metadata={"name": "plane"},
+    )  # fmt: skip
+    with pytest.raises(ValueError, match=refusal):
+        fm.explorer.page(run.states, plane)  # two coordinates, but nothing to shade
+
+
+def test_a_multiclass_dataset_needs_one_output_per_class(run: Run, multi: Run) -> None:
+    with pytest.raises(ValueError, match=r"3 output\(s\) for a multiclass dataset, got one with 1"):
+        fm.explorer.page(run.states, multi.data)
+    with pytest.raises(ValueError, match=r"1 output\(s\) for a binary dataset, got one with 3"):
+        fm.explorer.page(multi.states, run.data)
 
 
 def test_a_point_that_does_not_fit(run: Run) -> None:
@@ -464,6 +562,11 @@ def loaded(browser: Browser, run: Run) -> str:
 
 
 def test_page_loads_with_no_console_error_and_no_request(browser: Browser, loaded: str) -> None:
+    assert_quiet(browser, loaded)
+
+
+def assert_quiet(browser: Browser, loaded: str) -> None:
+    """Since the page at ``loaded`` was opened: no console error or warning, no request."""
     driver = browser.driver
     assert [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")] == []
     assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
@@ -590,6 +693,10 @@ def test_shading_forward_pass_matches_the_library(
 
 
 def test_screenshot_is_not_blank(browser: Browser, loaded: str) -> None:
+    assert_not_blank(browser)
+
+
+def assert_not_blank(browser: Browser) -> None:
     import matplotlib.image
 
     pixels = matplotlib.image.imread(io.BytesIO(browser.driver.get_screenshot_as_png()))
@@ -623,3 +730,75 @@ def test_validation_numbers_show_when_the_history_has_them(browser: Browser, run
     assert shown(browser, "val-loss") == row.val_loss
     assert shown(browser, "val-accuracy") == row.val_accuracy
     assert [e for e in browser.driver.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+# -- a multi-class page in the browser ------------------------------------------------------
+
+
+def test_multiclass_page_in_the_browser(browser: Browser, multi: Run) -> None:
+    """Three classes with validation: slider, losses, class regions, backward player."""
+    from selenium.webdriver.common.keys import Keys
+
+    url = open_page(browser, "multi.html", fm.explorer.page(multi.states, multi.data))
+    assert_quiet(browser, url)  # drawing three classes and the validation curves: no error
+    driver = browser.driver
+    slider = driver.find_element("id", "slider")
+    slider.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)
+    assert text_of(browser, "step-shown") == "2"
+    row = multi.states[-1].history[2]
+    assert shown(browser, "loss") == row.loss and shown(browser, "accuracy") == row.accuracy
+    assert shown(browser, "val-loss") == row.val_loss
+    assert shown(browser, "val-accuracy") == row.val_accuracy
+    # two curves a panel: training and validation
+    assert driver.execute_script("return document.querySelectorAll('#curves path').length") == 4
+    key = driver.execute_script(
+        "return [...document.querySelectorAll('#class-key span')].map(s => s.dataset.label)"
+    )
+    assert key == ["0", "1", "2"]
+
+    # The regions: away from the dots, each place has the colour of the class the
+    # library's model picks there (red, blue and green: each one's strongest channel).
+    model = multi.states[2].model
+    picked = driver.execute_script(
+        """
+        const c = document.getElementById('regions'), f = window.fmExplorer.data;
+        const [x0, x1, y0, y1] = f.dataset.bounds;
+        const s = Math.min(c.width / (x1 - x0), c.height / (y1 - y0));
+        const image = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, out = [];
+        for (let px = 10; px < c.width; px += 24) for (let py = 10; py < c.height; py += 24) {
+          const x = (x0 + x1) / 2 + (px - c.width / 2) / s;
+          const y = (y0 + y1) / 2 - (py - c.height / 2) / s;
+          const near = f.dataset.points.some(p => Math.hypot((p[0] - x) * s, (p[1] - y) * s) < 14);
+          const far = Math.hypot((f.point.inputs[0] - x) * s, (f.point.inputs[1] - y) * s) > 16;
+          const at = 4 * (py * c.width + px), rgb = [...image.slice(at, at + 3)];
+          if (!near && far && Math.abs(px - c.width / 2 + ((x0 + x1) / 2) * s) > 3
+              && Math.abs(py - c.height / 2 - ((y0 + y1) / 2) * s) > 3) out.push([x, y, rgb]);
+        }
+        return out;
+        """
+    )
+    assert len(picked) > 150
+    channel = {0: 0, 1: 2, 2: 1}  # class 0 red, 1 blue, 2 green
+    seen = set()
+    for x, y, rgb in picked:
+        logits = [z.data for z in fm.nn.forward(model, (x, y))]
+        cls = max(range(3), key=lambda k: logits[k])
+        seen.add(cls)
+        assert max(range(3), key=lambda k: rgb[k]) == channel[cls], (x, y, rgb, logits)
+    assert seen == {0, 1, 2}
+
+    # The backward player at this step: a known edge, into the logsumexp of the loss.
+    x, y = multi.data.xs[0], multi.data.ys[0]
+    steps = fm.backward_steps(point_loss(model, x, y, "multiclass"))
+    known = next(k for k, s in enumerate(steps) if s.child.op == "logsumexp")
+    click(browser, "bw-start")
+    for _ in range(known + 1):
+        click(browser, "bw-next")
+    assert text_of(browser, "bw-position") == str(known + 1)
+    assert shown(browser, "bw-upstream") == steps[known].upstream
+    assert shown(browser, "bw-local") == steps[known].local_grad
+    assert shown(browser, "bw-contribution") == steps[known].contribution
+    assert shown(browser, "bw-total") == steps[known].total
+    assert f"from logsumexp in the loss back to its input z0 - z{y}" in text_of(browser, "bw-text")
+    assert_not_blank(browser)
+    assert [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")] == []

@@ -15,8 +15,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+import functional_micrograd as fm
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -244,25 +247,53 @@ def test_readme_example_prints_the_readme_numbers(tmp_path: Path) -> None:
 # -- explorer.py ------------------------------------------------------------------
 
 
-def test_explorer_writes_the_page_of_every_state(tmp_path: Path) -> None:
+def test_explorer_writes_the_page_of_the_yinyang_run(tmp_path: Path) -> None:
     result = run("explorer.py", *QUICK, "--point", "4", cwd=tmp_path)
     assert_ok(result)
     lines = result.stdout.splitlines()
-    assert lines[0] == "moons: 20 points, 105 parameters"
-    assert re.fullmatch(r"step 2 loss \d+\.\d{4}, accuracy \d+\.\d%", lines[1])
-    assert lines[2].startswith("point 4: (")
+    assert lines[0] == "yinyang: 16 training points, 2 validation points, 51 parameters"
+    assert re.fullmatch(
+        r"step 2 loss \d+\.\d{4}, accuracy \d+\.\d%; "
+        r"validation loss \d+\.\d{4}, accuracy \d+\.\d%",
+        lines[1],
+    )
+    assert re.fullmatch(r"point 4: \(.*\), label [012]", lines[2])
     page = tmp_path / "out" / "explorer.html"
     assert lines[3].startswith(f"wrote {Path('out') / 'explorer.html'} (")
     assert lines[3].endswith("4 states); open it in a browser")
     text = page.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and '"index":4' in text
+    assert '"task":"multiclass"' in text and '"classes":[0,1,2]' in text
+
+
+def load_example(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_explorer_trains_what_yinyang_py_trains() -> None:
+    explorer, yinyang = load_example("explorer"), load_example("yinyang")
+    model, data, options = explorer.yinyang(30)
+    assert options["jit"] is True
+    states = list(fm.training.iterate(model, data, steps=4, **options))
+    whole = fm.datasets.yinyang(30, seed=1337)
+    parts = fm.datasets.split(whole, (0.8, 0.1, 0.1), seed=1337)
+    assert (data, options["validation"]) == parts[:2]
+    theirs, _ = yinyang.train(parts, 4, 1337)  # eager, the yinyang example's own settings
+    assert states[-1].history == theirs.history
+    params = [p.data for p in fm.nn.parameters(states[-1].model)]
+    assert params == [p.data for p in fm.nn.parameters(theirs.model)]
 
 
 def test_explorer_shows_the_point_that_stays_wrong_longest(tmp_path: Path) -> None:
-    result = run("explorer.py", "--steps", "12", "--samples", "6", cwd=tmp_path)
+    result = run(
+        "explorer.py", "--dataset", "moons", "--steps", "12", "--samples", "6", cwd=tmp_path
+    )
     assert_ok(result)
-    import functional_micrograd as fm
-
+    assert result.stdout.splitlines()[0] == "moons: 6 training points, 105 parameters"
     data = fm.datasets.moons(6, noise=0.1)
     states = list(fm.training.iterate(fm.nn.mlp(2, [8, 8, 1], seed=1337), data, steps=12))
     losses = [
@@ -297,8 +328,10 @@ BAD_ARGUMENTS = [
     ("trace_graph.py", ["--steps", "x"]),
     ("trace_graph.py", ["--out", "a_file"]),
     ("explorer.py", ["--steps", "0"]),
-    ("explorer.py", ["--samples", "1"]),
-    ("explorer.py", ["--point", "100"]),
+    ("explorer.py", ["--samples", "9"]),
+    ("explorer.py", ["--dataset", "moons", "--samples", "1"]),
+    ("explorer.py", ["--point", "80"]),
+    ("explorer.py", ["--dataset", "moons", "--point", "100"]),
     ("explorer.py", ["--point", "-1"]),
     ("explorer.py", ["--dataset", "mnist"]),
     ("explorer.py", ["--out", "a_file"]),

@@ -17,7 +17,7 @@ from functional_micrograd import _checks
 from functional_micrograd.autodiff import backward, backward_steps, topological_order
 from functional_micrograd.datasets import Dataset
 from functional_micrograd.explorer._layout import Node, layout
-from functional_micrograd.losses import LossResult, max_margin
+from functional_micrograd.losses import LossResult, cross_entropy, max_margin
 from functional_micrograd.nn import Layer, Model, Neuron, parameters
 from functional_micrograd.primitives import lookup
 from functional_micrograd.training import TrainState
@@ -43,7 +43,14 @@ HISTORY_FIELDS = (
 # The activations the page's shading forward pass knows (see page.js, forward).
 SHADED = ("relu", "tanh", "sigmoid", "linear")
 # The loss drawn for the point, by the dataset's task: the training loss's data term.
-POINT_LOSS = {"binary": max_margin}
+POINT_LOSS = {"binary": max_margin, "multiclass": cross_entropy}
+LOSS_TEXT = {
+    "binary": "max_margin's data term relu(1 - y * score), without the L2 term, for this one point",
+    "multiclass": (
+        "cross_entropy's data term logsumexp(z - z[y]) = -log softmax(z)[y] of the logits z "
+        "and the class y, without the L2 term, for this one point"
+    ),
+}
 
 # What each built-in op's local derivatives are, in words, for the node panel.
 DERIVATIVES = {
@@ -166,6 +173,13 @@ def _check_dataset(dataset: object, model: Model) -> Dataset:
         )
     if not len(dataset):
         raise ValueError(f"{WHERE}: expected a dataset with points, got an empty one")
+    task = _task(dataset)
+    if task not in POINT_LOSS:
+        raise ValueError(
+            f"{WHERE}: expected a dataset of classes (task {' or '.join(map(repr, POINT_LOSS))}: "
+            f"the page draws decision regions), got one of task {task!r}; "
+            "the explorer does not draw regression runs"
+        )
     nin = len(_layers(model)[0][0].w)
     width = len(dataset.xs[0])
     if width != nin:
@@ -176,12 +190,6 @@ def _check_dataset(dataset: object, model: Model) -> Dataset:
     if width != 2:
         raise ValueError(
             f"{WHERE}: expected points in the plane (2 coordinates) to draw, got {width}"
-        )
-    task = _task(dataset)
-    if task not in POINT_LOSS:
-        raise ValueError(
-            f"{WHERE}: expected a dataset of task {' or '.join(map(repr, POINT_LOSS))}, "
-            f"got {task!r}"
         )
     outputs = len(_layers(model)[-1])
     wanted = 1 if task == "binary" else len(_classes(dataset))
@@ -251,6 +259,18 @@ def _flat(scores: Iterable[Any]) -> list[Value]:
     return out
 
 
+def _names(outputs: list[Value], order: Sequence[Value]) -> dict[int, str]:
+    """Names for the model's outputs (``score``, or logits ``z0``, ``z1`` ...) and for the
+    loss's differences of two named nodes (``z0 - z1``); other nodes have none."""
+    names = {outputs[0].id: "score"} if len(outputs) == 1 else {}
+    names.update({z.id: f"z{k}" for k, z in enumerate(outputs) if len(outputs) > 1})
+    for node in order:
+        parents = [edge.parent.id for edge in node.parents]
+        if node.op == "-" and len(parents) == 2 and all(p in names for p in parents):
+            names[node.id] = f"{names[parents[0]]} - {names[parents[1]]}"
+    return names
+
+
 def _structure(
     model: Model, root: Value, inputs: tuple[Value, ...], scores: Iterable[Any]
 ) -> tuple[list[dict[str, Any]], list[Node]]:
@@ -258,7 +278,9 @@ def _structure(
     order = topological_order(root)
     roles = _parameter_roles(model)
     input_index = {v.id: i for i, v in enumerate(inputs)}
-    in_model = {n.id for s in _flat(scores) for n in topological_order(s)}
+    outputs = _flat(scores)
+    in_model = {n.id for s in outputs for n in topological_order(s)}
+    names = _names(outputs, order)
     neuron_of: dict[int, tuple[int, int]] = {}
     position = {n.id: i for i, n in enumerate(order)}
     rows: list[dict[str, Any]] = []
@@ -287,6 +309,7 @@ def _structure(
         rows.append(
             {
                 "label": node.label,
+                "name": names.get(node.id),
                 "op": node.op,
                 "kind": kind,
                 "neuron": None if neuron is None else list(neuron),
@@ -425,7 +448,7 @@ def page_data(states: Iterable[TrainState], dataset: Dataset, point: Any = None)
             "parameters": len(parameters(model)),
         },
         "point": {"inputs": list(coords), "label": label, "index": None if index < 0 else index},
-        "loss": f"{POINT_LOSS[task].__name__}, data term only (no L2 term), for this one point",
+        "loss": LOSS_TEXT[task],
         "history": history,
         "graph": {"nodes": node_rows, "edges": [list(edge) for edge in reference[1]]},
         "rules": {op: _rule(op) for op in sorted({r["op"] for r in node_rows if r["op"]})},

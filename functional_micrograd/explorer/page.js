@@ -206,6 +206,20 @@
     ctx.stroke();
   }
 
+  // One swatch per class: its colour on the plot and its label.
+  function drawClassKey() {
+    const key = $("class-key");
+    classes.forEach((label, k) => {
+      const item = el("span");
+      item.dataset.label = String(label);
+      const box = svg("svg", { width: 12, height: 12 }, item);
+      svg("rect", { width: 12, height: 12, fill: PALETTE[k % PALETTE.length], stroke: "#222" }, box);
+      const count = DATA.dataset.labels.filter((y) => y === label).length;
+      item.append(`class ${label} (${count} points)`);
+      key.append(item);
+    });
+  }
+
   // -- the curves ------------------------------------------------------------------
 
   const curves = $("curves");
@@ -234,9 +248,9 @@
       svg("rect", { x: left, y: p.y0, width: W - left - right, height: panel,
                     fill: "#fafbfc", stroke: "#d5d9e0" }, curves);
       svg("text", { x: left - 4, y: p.y0 + 9, "text-anchor": "end", "font-size": 10,
-                    fill: "#5d6677" }, curves).textContent = fmt(p.max);
+                    fill: "#5d6677" }, curves).textContent = p.name === "accuracy" ? "100%" : fmt(p.max);
       svg("text", { x: left - 4, y: p.y0 + panel, "text-anchor": "end", "font-size": 10,
-                    fill: "#5d6677" }, curves).textContent = "0";
+                    fill: "#5d6677" }, curves).textContent = p.name === "accuracy" ? "0%" : "0";
       svg("text", { x: left + 4, y: p.y0 - 3, "font-size": 11, fill: "#1d2330" }, curves)
         .textContent = p.name + (hasValidation ? " (solid: training, dashed: validation)" : "");
       p.keys.forEach((key, k) => {
@@ -291,18 +305,24 @@
     return text.length > n ? text.slice(0, n - 1) + "\u2026" : text;
   }
 
+  // A node's label; else its name (the model's outputs: "score", or logits "z0", "z1"
+  // ...; and a difference of two logits in the loss, "z0 - z1"); else its op.
   function name(i) {
     const n = nodes[i];
     if (n.label !== null) return n.label;
-    if (n.op) return i === root ? `loss (${n.op})` : n.op;
+    if (i === root) return `loss (${n.op})`;
+    if (n.name) return n.name;
+    if (n.op) return n.op;
     return "constant";
   }
 
-  // A name that says where an unlabelled op is: "+ in L1.N3" or "* in the loss".
+  // A name that says where an unlabelled op is: "+ in L1.N3", "* in the loss",
+  // or for a named one "z0 (+ in L1.N0)".
   function fullName(i) {
     const n = nodes[i];
     if (n.label !== null || !n.op || i === root) return name(i);
-    return n.neuron ? `${n.op} in L${n.neuron[0]}.N${n.neuron[1]}` : `${n.op} in the loss`;
+    const where = n.neuron ? `${n.op} in L${n.neuron[0]}.N${n.neuron[1]}` : `${n.op} in the loss`;
+    return n.name ? `${n.name} (${where})` : where;
   }
 
   function describe(i) {
@@ -311,9 +331,14 @@
     if (n.kind === "input") return "an input: one coordinate of the point";
     if (n.kind === "weight") return `weight ${n.param[2]} of neuron ${n.param[1]} in layer ${n.param[0]}`;
     if (n.kind === "bias") return `the bias of neuron ${n.param[1]} in layer ${n.param[0]}`;
-    if (n.kind === "constant") return "a constant (the label, a 1 or a 1/n of the loss)";
+    if (n.kind === "constant") {
+      return DATA.dataset.task === "binary" ? "a constant (the label, a 1 or a 1/n of the loss)"
+                                            : "a constant (the 1/n of the mean over points)";
+    }
     const where = n.neuron ? ` in neuron ${n.neuron[1]} of layer ${n.neuron[0]}` : " in the loss";
-    return `the result of ${n.op}${where}`;
+    const output = n.name === "score" ? ": the model's score" :
+      (n.name && n.neuron ? `: the model's logit ${n.name}, for class ${n.name.slice(1)}` : "");
+    return `the result of ${n.op}${where}${output}`;
   }
 
   const edgeEls = edges.map(([child, parent], e) => {
@@ -632,6 +657,7 @@
   const slider = $("slider");
   slider.max = String(states.length - 1);
   $("step-count").textContent = String(states[states.length - 1].step);
+  drawClassKey();
   drawCurves();
   fit();
   render();
