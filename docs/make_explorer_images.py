@@ -1,16 +1,17 @@
 """Take the pictures of docs/explorer.md in headless Chromium, and measure the page.
 
-Runs ``examples/explorer.py`` (its default run: 100 steps, 101 states) into a
-temporary folder, opens the page it writes from disk in Debian's headless
-Chromium (``apt-get install chromium chromium-driver``; driven by selenium,
-which the dev extra installs) and saves into docs/images/:
+Runs ``examples/explorer.py`` (its default run: the yin-yang model, 100 steps,
+101 states) into a temporary folder, opens the page it writes from disk in
+Debian's headless Chromium (``apt-get install chromium chromium-driver``;
+driven by selenium, which the dev extra installs) and saves into docs/images/:
 
-    explorer.png           the whole page at step 20, a few edges into backward
-    explorer_backward.png  the graph zoomed in on the edge backward is at, a node picked
+    explorer.png           the whole page at step 20, the graph fitted (read per neuron)
+    explorer_backward.png  the graph zoomed in on the ninth edge of backward, a node picked
 
 It prints the page's size in bytes and how long it takes to load (from the
 start of navigation to the page's "explorer-ready" mark, after its first
-drawing; the median of five loads).
+drawing; the median of seven loads, each from about:blank), and fails if the
+page is 5 MB or more or its median load takes 2 s or more.
 
 Run: python3 docs/make_explorer_images.py
 """
@@ -29,6 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "docs" / "images"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
+LOADS = 7
+MAX_BYTES = 5_000_000
+MAX_MILLISECONDS = 2000.0
 
 
 def write_page(folder: Path) -> Path:
@@ -86,16 +90,13 @@ def main() -> int:
         size = page.stat().st_size
         driver = browser(folder / "profile")
         try:
-            times = [load(driver, page.as_uri()) for _ in range(5)]
+            times = [load(driver, page.as_uri()) for _ in range(LOADS)]
             errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
             if errors:
                 print("console errors:", errors, file=sys.stderr)
                 return 1
             slider = "document.getElementById('slider')"
             run_js(driver, f"{slider}.value = 20; {slider}.dispatchEvent(new Event('input'))")
-            run_js(driver, "document.getElementById('bw-start').click()")
-            for _ in range(9):
-                run_js(driver, "document.getElementById('bw-next').click()")
             for _ in range(3):  # the whole page, legend included: grow the window to fit it
                 short = driver.execute_script(
                     "return document.documentElement.scrollHeight - window.innerHeight"
@@ -105,16 +106,22 @@ def main() -> int:
                 driver.set_window_size(1500, driver.get_window_size()["height"] + short)
             run_js(driver, "document.getElementById('zoom-fit').click()")
             driver.save_screenshot(str(IMAGES / "explorer.png"))
-            run_js(driver, "document.getElementById('bw-back').click()")
-            run_js(driver, "document.getElementById('bw-next').click()")  # back in view, zoomed
+            run_js(driver, "document.getElementById('bw-start').click()")
+            for _ in range(9):  # the view follows the edge, zoomed in to read the boxes
+                run_js(driver, "document.getElementById('bw-next').click()")
             picked = "[...document.querySelectorAll('#graph .node.parent')][0]"
             run_js(driver, f"{picked}.dispatchEvent(new MouseEvent('click', {{bubbles: true}}))")
             driver.find_element("id", "right").screenshot(str(IMAGES / "explorer_backward.png"))
         finally:
             driver.quit()
-    print(f"page: {size} bytes; load to first drawing: median {statistics.median(times):.0f} ms "
-          f"(loads: {', '.join(f'{t:.0f}' for t in times)} ms)")  # fmt: skip
+    median = statistics.median(times)
+    print(f"page: {size} bytes ({size / 1e6:.2f} MB, limit {MAX_BYTES / 1e6:.0f} MB)")
+    print(f"load to first drawing: median {median:.0f} ms of {LOADS} loads "
+          f"({', '.join(f'{t:.0f}' for t in times)} ms; limit {MAX_MILLISECONDS:.0f} ms)")  # fmt: skip
     print(f"wrote {IMAGES / 'explorer.png'} and {IMAGES / 'explorer_backward.png'}")
+    if size >= MAX_BYTES or median >= MAX_MILLISECONDS:
+        print("the page is over its size or load-time limit", file=sys.stderr)
+        return 1
     return 0
 
 

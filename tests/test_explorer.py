@@ -735,9 +735,12 @@ def test_validation_numbers_show_when_the_history_has_them(browser: Browser, run
 # -- a multi-class page in the browser ------------------------------------------------------
 
 
-def test_multiclass_page_in_the_browser(browser: Browser, multi: Run) -> None:
+def test_multiclass_page_in_the_browser(
+    browser: Browser, multi: Run, multi_json: dict[str, Any]
+) -> None:
     """Three classes with validation: slider, losses, class regions, backward player."""
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
 
     url = open_page(browser, "multi.html", fm.explorer.page(multi.states, multi.data))
     assert_quiet(browser, url)  # drawing three classes and the validation curves: no error
@@ -800,5 +803,35 @@ def test_multiclass_page_in_the_browser(browser: Browser, multi: Run) -> None:
     assert shown(browser, "bw-contribution") == steps[known].contribution
     assert shown(browser, "bw-total") == steps[known].total
     assert f"from logsumexp in the loss back to its input z0 - z{y}" in text_of(browser, "bw-text")
+
+    # Zoomed out to the whole graph it reads per neuron: one band each (and one for the
+    # loss), labelled with its output's data and grad, here after all of backward.
+    click(browser, "bw-play")
+    WebDriverWait(driver, 20).until(lambda d: text_of(browser, "bw-play") == "\u25b6 play")
+    click(browser, "zoom-fit")
+    assert driver.execute_script(
+        "return document.getElementById('graph').classList.contains('far')"
+    )
+    labels = driver.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('#graph .group-label')].map("
+        "g => [g.dataset.key, [...g.querySelectorAll('text')].map(t => t.textContent)]))"
+    )
+    neurons = [f"L0.N{j}" for j in range(4)] + [f"L1.N{k}" for k in range(3)]
+    assert sorted(labels) == sorted([*neurons, "loss"])
+    loss = point_loss(model, x, y, "multiclass")
+    order, grads = fm.topological_order(loss), fm.backward(loss)
+    names = [n["name"] for n in multi_json["graph"]["nodes"]]
+    for k in range(3):
+        z = order[names.index(f"z{k}")]
+        expected = driver.execute_script(
+            "const f = window.fmExplorer.fmt; return `z${arguments[0]} ${f(arguments[1])}, "
+            "grad ${f(arguments[2])}`",
+            k, z.data, grads[z],
+        )  # fmt: skip
+        assert labels[f"L1.N{k}"] == [f"L1.N{k} linear", expected]
+    assert labels["L0.N0"][0] == "L0.N0 tanh"
+    assert labels["loss"][1] == driver.execute_script(
+        "return `${window.fmExplorer.fmt(arguments[0])}, grad 1`", loss.data
+    )
     assert_not_blank(browser)
     assert [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")] == []

@@ -261,9 +261,9 @@
                       "stroke-width": 1.6, "stroke-dasharray": k ? "5,3" : "none" }, curves);
       });
     }
-    svg("text", { x: left, y: top + 2 * panel + gap + 16, "font-size": 10, fill: "#5d6677" }, curves)
+    svg("text", { x: left, y: top + 2 * panel + gap + 12, "font-size": 10, fill: "#5d6677" }, curves)
       .textContent = "step 0";
-    svg("text", { x: W - right, y: top + 2 * panel + gap + 16, "font-size": 10, fill: "#5d6677",
+    svg("text", { x: W - right, y: top + 2 * panel + gap + 12, "font-size": 10, fill: "#5d6677",
                   "text-anchor": "end" }, curves).textContent = `step ${lastStep}`;
     marker = svg("line", { y1: top, y2: top + 2 * panel + gap, stroke: "#d62839",
                            "stroke-width": 1.5 }, curves);
@@ -283,8 +283,10 @@
   const BOX_W = 104, BOX_H = 42, COL_W = 136, ROW_H = 48, MARGIN = 30;
   const graph = $("graph");
   const viewport = svg("g", {}, graph);
+  const groupLayer = svg("g", {}, viewport);
   const edgeLayer = svg("g", {}, viewport);
   const nodeLayer = svg("g", {}, viewport);
+  const labelLayer = svg("g", {}, viewport);
   const minRow = Math.min(...nodes.map((n) => n.row));
   const place = nodes.map((n) => ({
     x: MARGIN + n.column * COL_W,
@@ -363,10 +365,79 @@
     return { g, data, grad };
   });
 
+  // Zoomed out, the boxes are too small to read, so the graph is read per neuron:
+  // each neuron's nodes sit on a shaded band, labelled with its output's data and
+  // grad in text of a fixed size on screen (and so is the loss).
+  // Zoomed in, the bands fade and every box shows its own numbers.
+  const FAR = 0.6;  // below this scale, the bands' labels show instead of the boxes' text
+  const groups = (function () {
+    const byKey = new Map();
+    nodes.forEach((n, i) => {
+      if (n.kind === "input") return;  // the point's coordinates are in the bar above
+      const key = n.neuron ? `L${n.neuron[0]}.N${n.neuron[1]}` : "loss";
+      if (!byKey.has(key)) byKey.set(key, []);
+      byKey.get(key).push(i);
+    });
+    const layers = DATA.model.layers;
+    return [...byKey.entries()].map(([key, members]) => {
+      const xs = members.map((i) => place[i].x), ys = members.map((i) => place[i].y);
+      const box = { x: Math.min(...xs) - 8, y: Math.min(...ys) - 8 };
+      box.w = Math.max(...xs) + BOX_W + 8 - box.x;
+      box.h = Math.max(...ys) + BOX_H + 8 - box.y;
+      const g = svg("g", { class: "group" }, groupLayer);
+      svg("rect", { x: box.x, y: box.y, width: box.w, height: box.h, rx: 10 }, g);
+      const label = svg("g", { class: "group-label" }, labelLayer);
+      const head = svg("text", { x: box.x + 6, y: box.y, class: "head" }, label);
+      const line = svg("text", { x: box.x + 6, y: box.y, class: "line" }, label);
+      const n = nodes[members[0]];
+      head.textContent = key === "loss" ? "the loss" : `${key} ${layers[n.neuron[0]][n.neuron[1]]}`;
+      const output = members[members.length - 1];
+      g.dataset.key = key;
+      label.dataset.key = key;
+      return { key, members, output, box, head, line };
+    });
+  })();
+  // How wide a band's label may be: to the band's right edge, or to the next band it
+  // is side by side with, whose label starts there.
+  for (const grp of groups) {
+    const { x, y, w, h } = grp.box;
+    const next = groups.filter((o) => o.box.x > x + 1 && o.box.y < y + h && y < o.box.y + o.box.h);
+    grp.room = Math.min(w, ...next.map((o) => o.box.x - x)) - 12;
+  }
+
+  function showGroupNumbers(d, grads) {
+    for (const grp of groups) {
+      const g = grads[grp.output];
+      const what = grp.key === "loss" ? "" : nodes[grp.output].name ? `${nodes[grp.output].name} ` : "out ";
+      grp.line.textContent = `${what}${fmt(d.data[grp.output])}, grad ${g === null ? "\u2026" : fmt(g)}`;
+    }
+  }
+
   // Pan and zoom: drag anywhere, the wheel zooms around the pointer.
   const view = { s: 1, tx: 0, ty: 0 };
   function applyView() {
     viewport.setAttribute("transform", `translate(${view.tx},${view.ty}) scale(${view.s})`);
+    graph.classList.toggle("far", view.s < FAR);
+    fitLabels();
+  }
+  // The bands' labels: 12 px on screen, smaller (down to 8 px) where a band is too narrow.
+  function fitLabels() {
+    if (view.s >= FAR) return;
+    for (const grp of groups) {
+      let size = 12 / view.s;
+      for (let tries = 0; tries < 2; tries++) {
+        for (const t of [grp.head, grp.line]) {
+          t.setAttribute("font-size", size.toFixed(2));
+          t.setAttribute("stroke-width", (size / 4).toFixed(2));
+        }
+        const wide = Math.max(grp.head.getComputedTextLength(), grp.line.getComputedTextLength());
+        const room = grp.room;
+        if (wide <= room) break;
+        size = Math.max(8 / view.s, size * room / wide);
+      }
+      grp.head.setAttribute("y", (grp.box.y + 1.2 * size).toFixed(2));
+      grp.line.setAttribute("y", (grp.box.y + 2.4 * size).toFixed(2));
+    }
   }
   function zoomAt(factor, cx, cy) {
     const s = Math.min(3, Math.max(0.05, view.s * factor));
@@ -453,9 +524,12 @@
     for (let e = 0; e < applied; e++) sofar[edges[e][1]] = d.total[e];
     const done = applied === edges.length;
     const fresh = applied > 0 && !done ? edges[applied - 1][1] : -1;
+    const grads = done ? Array.from(d.grad) : sofar;
+    showGroupNumbers(d, grads);
+    fitLabels();
     nodeEls.forEach((n, i) => {
       n.data.textContent = "data " + fmt(d.data[i]);
-      const g = done ? d.grad[i] : sofar[i];
+      const g = grads[i];
       n.grad.textContent = g === null ? "grad \u2026" : "grad " + fmt(g);
       n.grad.setAttribute("class", "grad" + (g === null ? " pending" : i === fresh ? " fresh" : ""));
       n.g.classList.remove("child", "parent");
