@@ -361,6 +361,14 @@ def test_a_dataset_that_does_not_fit(run: Run) -> None:
         fm.explorer.page(two_out, run.data)
     with pytest.raises(TypeError, match=r"expected dataset to be a Dataset.*\(list\)"):
         fm.explorer.page(run.states, [[0.0, 1.0]])
+    blob = fm.datasets.blobs(12, centers=((0.0, 0.0, 0.0), (1.0, 1.0, 1.0)), seed=0)
+    with pytest.raises(
+        ValueError, match="2 coordinates, as the model takes 2 inputs, got points with 3"
+    ):
+        fm.explorer.page(run.states, blob)
+    in_space = [fm.training.initial_state(fm.nn.mlp(3, [2, 1], seed=0))]
+    with pytest.raises(ValueError, match=r"points in the plane \(2 coordinates\).*got 3"):
+        fm.explorer.page(in_space, blob)
     empty = fm.datasets.Dataset(xs=[], ys=[], metadata={"name": "none"})
     with pytest.raises(ValueError, match="got an empty one"):
         fm.explorer.page(run.states, empty)

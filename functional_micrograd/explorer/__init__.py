@@ -105,8 +105,10 @@ def page(states: Iterable[TrainState], dataset: Dataset, point: Any = None) -> s
     Args:
         states: the TrainStates of one run, in order (``fm.training.iterate``
             yields them); at least one, all of one architecture.
-        dataset: the dataset the run trained on; its points must have as many
-            coordinates as the model has inputs (two: the page draws a plane).
+        dataset: the dataset the run trained on, of classes: binary (a model
+            with one output) or multiclass (one output per class, read as
+            logits); a regression set is refused. Its points must have as
+            many coordinates as the model has inputs (two: the page draws a plane).
         point: whose graph the page shows: None (the first data point), an
             index into the dataset, or an ``(inputs, label)`` pair.
 
