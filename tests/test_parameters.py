@@ -12,7 +12,7 @@ bare ``OverflowError``, a hang or an answer.
 function with a parameter annotated as a number is left out.
 
 docs/reliability.md quotes the counts these tests compute
-(:func:`sweep_counts`); a test checks that the page says the same.
+(:func:`sweep_counts`); tests/test_reliability.py checks that it says the same.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,8 +35,6 @@ from hypothesis import strategies as st
 import functional_micrograd as fm
 from functional_micrograd import _checks
 from functional_micrograd.training import TrainingFailed
-
-ROOT = Path(__file__).resolve().parent.parent
 
 MODEL = fm.nn.mlp(2, [3, 1], seed=0)
 MODEL3 = fm.nn.mlp(2, [3, 3], seed=0)
@@ -393,13 +390,3 @@ def test_every_public_numeric_parameter_is_swept() -> None:
             if numeric and name not in swept | SWEPT_ELSEWHERE:
                 missing.append(f"{module.__name__}.{name}")
     assert not missing, f"numeric parameters not in the sweep: {missing}"
-
-
-def test_reliability_page_quotes_the_sweeps_counts() -> None:
-    page = (ROOT / "docs" / "reliability.md").read_text()
-    counts = sweep_counts()
-    quoted = (
-        f"{counts['parameters']} numeric parameters of {counts['functions']} public functions, "
-        f"{counts['fixed cases']:,} fixed cases"
-    )
-    assert quoted in page, f"docs/reliability.md should say: {quoted}"
