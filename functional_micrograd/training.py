@@ -277,7 +277,9 @@ class TrainingDiverged(TrainingFailed, ArithmeticError):
     A :class:`TrainingFailed` with ``reason == "diverged"``, and an
     ``ArithmeticError``. ``state`` is the last state whose model's loss was
     finite: when the loss of a step's model overflows, that is the state before
-    it, so a run can go on from ``state`` (with a smaller learning rate).
+    it, so a run can go on from ``state`` (with a smaller learning rate). That
+    is what :func:`train` and :func:`iterate` carry; a step function from
+    :func:`make_step`, called on its own, carries the state it was given.
     """
 
     def __init__(
