@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
 __all__ = [
     "describe",
+    "exponent",
     "function",
     "integer",
     "is_number",
@@ -122,19 +124,62 @@ def _bounds_text(at_least: float | None, above: float | None, below: float | Non
     return "a finite number" + (" " + " and ".join(parts) if parts else "")
 
 
-def integer(where: str, name: str, x: object, minimum: int | None = 1) -> int:
-    """``x`` as an int of at least ``minimum`` (None: any int); bools are refused.
+def integer(
+    where: str, name: str, x: object, minimum: int | None = 1, maximum: int | None = None
+) -> int:
+    """``x`` as an int of at least ``minimum`` and at most ``maximum``; bools are refused.
+
+    An int counts or sizes something, so it must fit in an index: with no
+    ``maximum``, ints above ``sys.maxsize`` are a ``ValueError`` too (seeds,
+    which may be any int, pass ``minimum=None``).
 
     >>> integer("split", "seed", -3, minimum=None)
     -3
+    >>> integer("sample", "k", 4, minimum=0, maximum=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: sample: expected k to be an int from 0 to 3, got 4 (int)
+    >>> integer("train", "steps", 10**400)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: train: expected steps to be an int >= 1 (at most sys.maxsize), got <an int ...
     """
-    what = "an int" if minimum is None else f"an int >= {minimum}"
+    if minimum is None:
+        what = "an int"
+    elif maximum is None:
+        what = f"an int >= {minimum}"
+    else:
+        what = f"an int from {minimum} to {maximum}"
     if isinstance(x, bool) or not isinstance(x, numbers.Integral):
         raise TypeError(f"{where}: expected {name} to be {what}, got {describe(x)}")
     value = int(x)
-    if minimum is not None and value < minimum:
+    if minimum is not None and maximum is None and value > sys.maxsize:
+        what += " (at most sys.maxsize)"
+        raise ValueError(f"{where}: expected {name} to be {what}, got {describe(x)}")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise ValueError(f"{where}: expected {name} to be {what}, got {describe(x)}")
     return value
+
+
+def exponent(where: str, x: object) -> int | float:
+    """A constant exponent: an int of at most 19 digits (kept an int), or a finite float.
+
+    >>> exponent("pow", 2), exponent("pow", 0.5)
+    (2, 0.5)
+    >>> exponent("power", 10**400)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: power: expected the exponent to be an int of at most 19 digits, got <an int ...
+    """
+    if not is_number(x):
+        raise TypeError(f"{where}: expected the exponent to be an int or float, got {describe(x)}")
+    if isinstance(x, numbers.Integral):
+        if -(2**63) <= int(x) < 2**63:  # its name, "**" + repr(n), stays short
+            return int(x)
+        raise ValueError(
+            f"{where}: expected the exponent to be an int of at most 19 digits, got {describe(x)}"
+        )
+    return number(where, "the exponent", x)
 
 
 def seed(where: str, x: object) -> int:

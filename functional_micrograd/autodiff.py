@@ -111,8 +111,11 @@ class Gradients(PClass, Generic[G]):
     def __reduce__(self) -> NoReturn:
         raise TypeError(
             "Gradients cannot be pickled: they are keyed by node ids, which mean nothing "
-            "outside the graph they came from (a loaded Value is a new node, with a new id). "
-            "Save the numbers you need instead, e.g. [g[p] for p in fm.nn.parameters(model)]"
+            "outside the graph they came from (a loaded Value is a new node, with a new id, "
+            "and in another process an id can name another node). Save the numbers in an "
+            "order that lasts, e.g. [g[p] for p in fm.nn.parameters(model)] with the model, "
+            "or save the Values and call fm.backward again after loading; g.to_map() is keyed "
+            "by the same ids, so it is no substitute"
         )
 
 

@@ -147,16 +147,8 @@ def _batch(
     """All the data, or ``batch_size`` points drawn without replacement by ``seed``."""
     if batch_size is None:
         return rows, ys
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
-        raise TypeError(
-            f"{where}: expected batch_size to be None or an int, got {_checks.describe(batch_size)}"
-        )
-    if not 1 <= batch_size <= len(rows):
-        raise ValueError(
-            f"{where}: expected batch_size between 1 and {len(rows)} (the number of points), "
-            f"got {batch_size}"
-        )
-    picked, _ = _rng.sample(_rng.seed(_checks.seed(where, seed)), range(len(rows)), batch_size)
+    size = _checks.integer(where, "batch_size", batch_size, minimum=1, maximum=len(rows))
+    picked, _ = _rng.sample(_rng.seed(_checks.seed(where, seed)), range(len(rows)), size)
     return tuple(rows[i] for i in picked), tuple(ys[i] for i in picked)
 
 

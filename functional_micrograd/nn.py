@@ -229,11 +229,7 @@ Model = Neuron | Layer | MLP
 
 
 def _check_size(where: str, name: str, n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{where}: expected {name} to be a positive int, got {n!r}")
-    if n < 1:
-        raise ValueError(f"{where}: expected {name} to be a positive int, got {n!r}")
-    return n
+    return _checks.integer(where, name, n, minimum=1)
 
 
 def _check_activation(where: str, activation: object) -> str:
@@ -246,9 +242,7 @@ def _check_activation(where: str, activation: object) -> str:
 
 
 def _check_seed(where: str, seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"{where}: expected seed to be an int, got {seed!r}")
-    return seed
+    return _checks.seed(where, seed)
 
 
 def _check_model(where: str, model: object) -> Model:
@@ -581,10 +575,7 @@ def with_parameters(model: Model, values: Iterable[float | Value]) -> Model:
 
 
 def _check_learning_rate(where: str, learning_rate: object) -> float:
-    rate = _checks.number(where, "learning_rate", learning_rate)
-    if rate < 0.0:
-        raise ValueError(f"{where}: expected a learning rate >= 0, got {rate!r}")
-    return rate
+    return _checks.number(where, "learning_rate", learning_rate, at_least=0.0)
 
 
 def apply_gradients(model: Model, gradients: Gradients[float], learning_rate: float) -> Model:

@@ -137,32 +137,20 @@ class Optimizer(PClass):
 # -- checks -------------------------------------------------------------------
 
 
-def _finite_rate(where: str, what: str, rate: object) -> float:
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)):
-        raise TypeError(f"{where}: expected {what} to be a number, got {rate!r}")
-    if not (math.isfinite(rate) and rate >= 0):
-        raise ValueError(f"{where}: expected {what} to be a finite number >= 0, got {rate!r}")
-    return float(rate)
-
-
 def _check_rate(where: str, learning_rate: object) -> LearningRate:
     """A schedule as it is, or a fixed rate checked and made a float."""
     if callable(learning_rate):
         return learning_rate
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)):
+    if not _checks.is_number(learning_rate):
         raise TypeError(
             f"{where}: expected learning_rate to be a number or a function of the step, "
-            f"got {learning_rate!r}"
+            f"got {_checks.describe(learning_rate)}"
         )
-    return _finite_rate(where, "learning_rate", learning_rate)
+    return _checks.number(where, "learning_rate", learning_rate, at_least=0.0)
 
 
 def _check_fraction(where: str, name: str, x: object) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise TypeError(f"{where}: expected {name} to be a number in [0, 1), got {x!r}")
-    if not 0.0 <= x < 1.0:
-        raise ValueError(f"{where}: expected {name} in [0, 1), got {x!r}")
-    return float(x)
+    return _checks.number(where, name, x, at_least=0.0, below=1.0)
 
 
 def learning_rate_at(learning_rate: LearningRate, count: int) -> float:
@@ -171,8 +159,11 @@ def learning_rate_at(learning_rate: LearningRate, count: int) -> float:
     >>> learning_rate_at(0.5, 3), learning_rate_at(lambda k: 1.0 / (k + 1), 3)
     (0.5, 0.25)
     """
-    rate = learning_rate(count) if callable(learning_rate) else learning_rate
-    return _finite_rate("learning_rate_at", f"the learning rate at step {count}", rate)
+    k = _checks.integer("learning_rate_at", "count", count, minimum=0)
+    if not callable(learning_rate):
+        return _checks.number("learning_rate_at", "learning_rate", learning_rate, at_least=0.0)
+    rate = learning_rate(k)
+    return _checks.number("learning_rate_at", f"the learning rate at step {k}", rate, at_least=0.0)
 
 
 def _check_update(where: str, model: object, gradients: object, state: object, kind: type) -> None:
@@ -252,9 +243,7 @@ def momentum(learning_rate: LearningRate, beta: float = 0.9) -> Optimizer:
         zeros = pvector([0.0] * len(parameters(model)))
         return MomentumState(count=0, architecture=_architecture(model), velocity=zeros)
 
-    def update(
-        model: Model, gradients: Grads, state: MomentumState
-    ) -> tuple[Model, MomentumState]:
+    def update(model: Model, gradients: Grads, state: MomentumState) -> tuple[Model, MomentumState]:
         _check_update("momentum.update", model, gradients, state, MomentumState)
         lr = learning_rate_at(rate, state.count)
         grads = [gradients[p] for p in parameters(model)]
@@ -280,11 +269,7 @@ def adam(
     rate = _check_rate("adam", learning_rate)
     beta1 = _check_fraction("adam", "b1", b1)
     beta2 = _check_fraction("adam", "b2", b2)
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)):
-        raise TypeError(f"adam: expected eps to be a number > 0, got {eps!r}")
-    if not (math.isfinite(eps) and eps > 0):
-        raise ValueError(f"adam: expected eps to be a finite number > 0, got {eps!r}")
-    epsilon = float(eps)
+    epsilon = _checks.number("adam", "eps", eps, above=0.0)
 
     def init(model: Model) -> AdamState:
         _check_model("adam.init", model)
@@ -395,9 +380,7 @@ def rmsprop(learning_rate: LearningRate = 0.01, decay: float = 0.9, eps: float =
         zeros = pvector([0.0] * len(parameters(model)))
         return RMSPropState(count=0, architecture=_architecture(model), s=zeros)
 
-    def update(
-        model: Model, gradients: Grads, state: RMSPropState
-    ) -> tuple[Model, RMSPropState]:
+    def update(model: Model, gradients: Grads, state: RMSPropState) -> tuple[Model, RMSPropState]:
         _check_update("rmsprop.update", model, gradients, state, RMSPropState)
         lr = learning_rate_at(rate, state.count)
         grads = [gradients[p] for p in parameters(model)]

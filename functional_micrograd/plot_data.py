@@ -19,7 +19,6 @@ The history functions take a training :class:`~functional_micrograd.training.Run
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -75,18 +74,6 @@ def _history(where: str, run: object) -> tuple[HistoryRow, ...]:
         f"{where}: expected a training Run, a TrainState or a sequence of HistoryRows "
         f"(run.history), got {_checks.describe(run)}"
     )
-
-
-def _number(where: str, name: str, x: object) -> float:
-    """``x`` as a float; TypeError unless it is an int or float (bools are not)."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where}: expected {name} to be a number, got {_checks.describe(x)}")
-    try:
-        return float(x)
-    except OverflowError:
-        raise ValueError(
-            f"{where}: expected {name} to be finite, got {_checks.describe(x)}"
-        ) from None
 
 
 # -- datasets ---------------------------------------------------------------------
@@ -296,12 +283,8 @@ def decision_boundary(
     where = "decision_boundary"
     _check_model(where, model)
     _check_dataset(where, ds)
-    step = _number(where, "h", h)
-    pad = _number(where, "padding", padding)
-    if not (math.isfinite(step) and step > 0.0):
-        raise ValueError(f"{where}: expected h to be a finite number > 0, got {h!r}")
-    if not (math.isfinite(pad) and pad >= 0.0):
-        raise ValueError(f"{where}: expected padding to be a finite number >= 0, got {padding!r}")
+    step = _checks.number(where, "h", h, above=0.0)
+    pad = _checks.number(where, "padding", padding, at_least=0.0)
     if _nin(model) != 2:
         raise ValueError(
             f"{where}: expected a model with 2 inputs (x, y), got one with {_nin(model)}"

@@ -40,6 +40,8 @@ from typing import Any
 
 from pyrsistent import PClass, PMap, field, pmap
 
+from functional_micrograd import _checks
+
 __all__ = [
     "PRIMITIVES",
     "Primitive",
@@ -281,7 +283,6 @@ PRIMITIVES: PMap[str, Primitive] = pmap({rule.name: rule for rule in _BUILT_IN})
 # -- the power family ------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=256, typed=True)
 def power(n: int | float) -> Primitive:
     """The primitive ``x ** n`` for one constant exponent, named ``'**' + repr(n)``.
 
@@ -292,6 +293,11 @@ def power(n: int | float) -> Primitive:
     >>> square.name, square.forward(3.0), square.derivative(3.0, 9.0)
     ('**2', 9.0, (6.0,))
     """
+    return _power_rule(_checks.exponent("power", n))
+
+
+@functools.lru_cache(maxsize=256, typed=True)
+def _power_rule(n: int | float) -> Primitive:
     family = PRIMITIVES["**"]
     forward, derivative = family.forward, family.derivative
     return family.set(

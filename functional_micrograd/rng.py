@@ -27,6 +27,8 @@ from typing import Any, TypeVar
 
 from pyrsistent import PClass, field
 
+from functional_micrograd import _checks
+
 __all__ = ["Rng", "normal", "normals", "permutation", "sample", "seed", "uniform", "uniforms"]
 
 T = TypeVar("T")
@@ -44,12 +46,6 @@ class Rng(PClass):
         return f"Rng(state={self.state:#018x})"
 
 
-def _check_int(where: str, name: str, x: object) -> int:
-    if isinstance(x, bool) or not isinstance(x, int):
-        raise TypeError(f"{where}: expected {name} to be an int, got {x!r} ({type(x).__name__})")
-    return x
-
-
 def _check_rng(where: str, rng: object) -> Rng:
     if not isinstance(rng, Rng):
         raise TypeError(f"{where}: expected an Rng (from rng.seed), got {rng!r}")
@@ -62,7 +58,7 @@ def seed(n: int) -> Rng:
     >>> seed(0) == seed(0), seed(0) == seed(1)
     (True, False)
     """
-    return Rng(state=_check_int("seed", "the seed", n) & _MASK)
+    return Rng(state=_checks.seed("seed", n) & _MASK)
 
 
 def _next(state: int) -> tuple[int, int]:
@@ -79,18 +75,13 @@ def _unit(bits: int) -> float:
     return (bits >> 11) * 2.0**-53
 
 
-def _check_number(where: str, name: str, x: object) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise TypeError(f"{where}: expected {name} to be a number, got {x!r} ({type(x).__name__})")
-    return float(x)
-
-
 def _check_bounds(where: str, low: object, high: object) -> tuple[float, float]:
-    lo, hi = _check_number(where, "low", low), _check_number(where, "high", high)
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi and math.isfinite(hi - lo)):
+    lo = _checks.number(where, "low", low)
+    hi = _checks.number(where, "high", high, at_least=lo)
+    if not math.isfinite(hi - lo):
         raise ValueError(
-            f"{where}: expected finite low <= high a finite distance apart, "
-            f"got low={low!r}, high={high!r}"
+            f"{where}: expected low and high a finite distance apart, "
+            f"got low={_checks.show(low)}, high={_checks.show(high)}"
         )
     return lo, hi
 
@@ -105,8 +96,7 @@ def uniforms(
     (3, True)
     """
     _check_rng("uniforms", rng)
-    if _check_int("uniforms", "n", n) < 0:
-        raise ValueError(f"uniforms: expected n >= 0, got {n}")
+    n = _checks.integer("uniforms", "n", n, minimum=0)
     low, high = _check_bounds("uniforms", low, high)
     # Rounding can carry low + (high - low) * u up to high itself; keep below it.
     top = math.nextafter(high, -math.inf) if low < high else low
@@ -132,11 +122,9 @@ def normals(rng: Rng, n: int, mean: float = 0.0, std: float = 1.0) -> tuple[tupl
     True
     """
     _check_rng("normals", rng)
-    if _check_int("normals", "n", n) < 0:
-        raise ValueError(f"normals: expected n >= 0, got {n}")
-    mean, std = _check_number("normals", "mean", mean), _check_number("normals", "std", std)
-    if not (math.isfinite(mean) and math.isfinite(std) and std >= 0.0):
-        raise ValueError(f"normals: expected finite mean and std >= 0, got {mean!r}, {std!r}")
+    n = _checks.integer("normals", "n", n, minimum=0)
+    mean = _checks.number("normals", "mean", mean)
+    std = _checks.number("normals", "std", std, at_least=0.0)
     state = rng.state
     out = []
     for _ in range(n):
@@ -194,8 +182,7 @@ def sample(rng: Rng, items: Sequence[T], k: int) -> tuple[tuple[T, ...], Rng]:
     """
     _check_rng("sample", rng)
     pool = _check_items("sample", items)
-    if _check_int("sample", "k", k) < 0 or k > len(pool):
-        raise ValueError(f"sample: expected 0 <= k <= {len(pool)}, got {k}")
+    k = _checks.integer("sample", "k", k, minimum=0, maximum=len(pool))
     state = rng.state
     for i in range(k):
         j, state = _below(state, len(pool) - i)

@@ -36,6 +36,7 @@ import toolz
 from pyrsistent import PClass, PMap, PVector, field, pmap, pvector
 
 from functional_micrograd import _checks, _collector, compiled
+from functional_micrograd import primitives as _primitives
 from functional_micrograd import rng as _rng
 from functional_micrograd.autodiff import Gradients, backward
 from functional_micrograd.datasets import Dataset
@@ -76,6 +77,7 @@ __all__ = [
     "TrainConfig",
     "TrainState",
     "TrainingDiverged",
+    "TrainingFailed",
     "configure",
     "evaluate",
     "initial_state",
@@ -239,29 +241,77 @@ class TrainConfig(PClass):
     options = field(type=PMap, mandatory=True)
 
 
-class TrainingDiverged(ArithmeticError):
-    """A step's arithmetic left the finite float range; nothing trained is lost.
+class TrainingFailed(Exception):
+    """A training step failed; nothing trained is lost.
 
     Attributes:
         step: the step that failed (0-based).
-        state: the last good TrainState, from before that step.
+        state: the last good TrainState: one the fold can go on from (on
+            divergence, one whose model's loss was finite).
+        reason: which case it is: ``"diverged"`` (a number left the float
+            range; raised as the subclass :class:`TrainingDiverged`),
+            ``"schedule"`` (the learning-rate schedule raised, or gave a rate
+            that is not a finite number >= 0) or ``"user code"`` (a
+            ``ValueError`` raised by code of yours the step called, such as
+            your own loss or optimizer: a bug there, not divergence).
 
-    The original error is the exception's ``__cause__``.
+    The original error is the exception's ``__cause__``, with its traceback.
     """
 
-    def __init__(self, step: int, state: TrainState, error: BaseException) -> None:
-        super().__init__(
-            f"training diverged at step {step}: {error}. The last good state "
-            f"(after {state.step} steps) is in .state; try a smaller learning rate."
-        )
+    def __init__(self, step: int, state: TrainState, error: BaseException, reason: str) -> None:
+        super().__init__(_failure_message(step, state, error, reason))
         self.step = step
         self.state = state
+        self.reason = reason
         self.__cause__ = error
 
     def __reduce__(self) -> tuple[Any, ...]:
         # An exception pickles and copies as cls(*self.args), but args is the
         # message alone; rebuild from the fields so it crosses process boundaries.
-        return type(self), (self.step, self.state, self.__cause__)
+        return _failed, (type(self), self.step, self.state, self.__cause__, self.reason)
+
+
+class TrainingDiverged(TrainingFailed, ArithmeticError):
+    """A step's arithmetic left the finite float range; nothing trained is lost.
+
+    A :class:`TrainingFailed` with ``reason == "diverged"``, and an
+    ``ArithmeticError``. ``state`` is the last state whose model's loss was
+    finite: when the loss of a step's model overflows, that is the state before
+    it, so a run can go on from ``state`` (with a smaller learning rate). That
+    is what :func:`train` and :func:`iterate` carry; a step function from
+    :func:`make_step`, called on its own, carries the state it was given.
+    """
+
+    def __init__(
+        self, step: int, state: TrainState, error: BaseException, reason: str = "diverged"
+    ) -> None:
+        super().__init__(step, state, error, reason)
+
+
+def _failed(
+    kind: type[TrainingFailed], step: int, state: TrainState, error: BaseException, reason: str
+) -> TrainingFailed:
+    return kind(step, state, error, reason)
+
+
+def _failure_message(step: int, state: TrainState, error: BaseException, reason: str) -> str:
+    kept = f"the last good state (after {state.step} steps) is in .state"
+    if reason == "schedule":
+        return (
+            f"training stopped at step {step}: the learning-rate schedule failed "
+            f"({type(error).__name__}: {error}). This is a problem in the schedule, not "
+            f"divergence; {kept}. Make the schedule give a finite rate >= 0 at every step."
+        )
+    if reason == "user code":
+        return (
+            f"training stopped at step {step} by a ValueError in your own code, not by "
+            f"divergence: {error}. Its traceback is in .__cause__; {kept}."
+        )
+    return (
+        f"training diverged at step {step}: {error}. The last good state "
+        f"(after {state.step} steps, whose loss is finite) is in .state; "
+        "try a smaller learning rate."
+    )
 
 
 def micrograd_schedule(k: int) -> float:
@@ -273,7 +323,7 @@ def micrograd_schedule(k: int) -> float:
     >>> micrograd_schedule(0), micrograd_schedule(50), round(micrograd_schedule(100), 6)
     (1.0, 0.55, 0.1)
     """
-    return 1.0 - 0.9 * min(k, 100) / 100
+    return 1.0 - 0.9 * min(_checks.integer("micrograd_schedule", "k", k, minimum=0), 100) / 100
 
 
 # -- checks, once per run -----------------------------------------------------------
@@ -383,15 +433,8 @@ def _configure(
     checked = _check_model(where, model)
     data = _check_fit(where, checked, dataset)
     n = len(data)
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)):
-        raise TypeError(
-            f"{where}: expected batch_size to be None or an int, got {_checks.describe(batch_size)}"
-        )
-    if batch_size is not None and not 1 <= batch_size <= n:
-        raise ValueError(
-            f"{where}: expected batch_size between 1 and {n} (the number of points), "
-            f"got {batch_size}"
-        )
+    if batch_size is not None:
+        _checks.integer(where, "batch_size", batch_size, minimum=1, maximum=n)
     chosen_loss = _check_loss(where, loss, data.task)
     held_out = _check_validation(where, checked, data, validation)
     if not isinstance(jit, bool):
@@ -672,22 +715,84 @@ def make_step(config: TrainConfig) -> StepFunction:
         return Batch(tuple(data.xs[i] for i in picked), tuple(data.ys[i] for i in picked))
 
     def step(state: TrainState, k: int) -> TrainState:
-        rate = learning_rate_at(optimizer.learning_rate, state.opt_state.count)
+        try:
+            rate = learning_rate_at(optimizer.learning_rate, state.opt_state.count)
+        except Exception as error:  # the schedule is the user's code: anything can come
+            raise TrainingFailed(k, state, error, "schedule") from error
         keep = k % config.log_every == 0 or k == last
         try:
             measured = measure(state.model, draw(k))
             checked = None
             if keep and validation is not None:
                 checked = check(state.model, validation)
+        except (ArithmeticError, ValueError) as error:
+            raise _failure(k, state, error, model_failed=True) from error
+        try:
             model, opt_state = optimizer.update(state.model, measured.gradients, state.opt_state)
         except (ArithmeticError, ValueError) as error:
-            raise TrainingDiverged(k, state, error) from error
+            raise _failure(k, state, error, model_failed=False) from error
         history = state.history
         if keep:
             history = history.append(_row(k, measured, rate, checked))
         return TrainState(model=model, step=state.step + 1, history=history, opt_state=opt_state)
 
     return step
+
+
+def _failure(k: int, state: TrainState, error: Exception, *, model_failed: bool) -> TrainingFailed:
+    """The error a step raises: divergence, or a ValueError from the user's code.
+
+    Divergence is an ``ArithmeticError``, or a ``ValueError`` raised where an
+    op refuses a number (the forwards in :mod:`~functional_micrograd.primitives`:
+    log of 0, the square root of a negative number); any other ``ValueError``
+    was raised by code of the user's (their loss, their optimizer) or by a
+    check that code called. ``model_failed`` marks a failure to measure
+    ``state.model`` itself, which the fold answers with the state before.
+    """
+    if isinstance(error, ArithmeticError) or _raised_in(error, _primitives.__name__):
+        failure: TrainingFailed = TrainingDiverged(k, state, error)
+        failure._model_failed = model_failed  # type: ignore[attr-defined]
+        return failure
+    return TrainingFailed(k, state, error, "user code")
+
+
+def _raised_in(error: BaseException, module: str) -> bool:
+    """True if the innermost frame of ``error``'s traceback runs code of ``module``."""
+    tb = error.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return bool(tb.tb_frame.f_globals.get("__name__") == module)
+
+
+def _keeping_previous(step: StepFunction) -> Callable[[tuple[TrainState, TrainState], int], Any]:
+    """The step as the fold runs it, on (previous state, state) pairs.
+
+    When the loss of a state's own model overflows, the last good state is
+    the one before it (whose model's loss was measured finite): the
+    divergence raised then carries that one, so a run can go on from it.
+    """
+
+    def advance(pair: tuple[TrainState, TrainState], k: int) -> tuple[TrainState, TrainState]:
+        previous, state = pair
+        try:
+            return state, step(state, k)
+        except TrainingDiverged as error:
+            if not getattr(error, "_model_failed", False) or previous is state:
+                raise
+            cause = error.__cause__
+            raise TrainingDiverged(error.step, previous, cause) from cause  # type: ignore[arg-type]
+
+    return advance
+
+
+def _states(config: TrainConfig, start: TrainState) -> Iterator[TrainState]:
+    """The initial state and the state after each step: the fold, as a stream."""
+    pairs = toolz.accumulate(
+        _keeping_previous(make_step(config)), range(config.steps), (start, start)
+    )
+    return toolz.pluck(1, pairs)  # type: ignore[no-any-return]
 
 
 def _row(k: int, measured: BatchResult, rate: float, checked: Metrics | None) -> HistoryRow:
@@ -735,8 +840,7 @@ def iterate(
         loss=loss, validation=validation, jit=jit,
     )  # fmt: skip
     start = initial_state(checked, config.optimizer)
-    stream: Iterator[TrainState] = toolz.accumulate(make_step(config), range(config.steps), start)
-    return stream
+    return _states(config, start)
 
 
 def train(
@@ -781,7 +885,10 @@ def train(
 
     Raises:
         TrainingDiverged: a step's arithmetic overflowed; the last good state
-            is on the exception.
+            (one whose model's loss is finite) is on the exception.
+        TrainingFailed: the learning-rate schedule failed, or code of yours
+            (your loss, your optimizer) raised a ValueError; the state after
+            the steps done is on the exception, the original error is its cause.
 
     >>> from functional_micrograd import datasets, nn
     >>> run = train(nn.mlp(2, [8, 1], seed=1), datasets.moons(30, seed=2), steps=20)
@@ -798,7 +905,8 @@ def train(
         loss=loss, validation=validation, jit=jit,
     )  # fmt: skip
     start = initial_state(checked, config.optimizer)
-    final: TrainState = toolz.reduce(make_step(config), range(config.steps), start)
+    advance = _keeping_previous(make_step(config))
+    _, final = toolz.reduce(advance, range(config.steps), (start, start))
     last = final.history[-1]
     return Run(
         initial_model=checked,

@@ -251,7 +251,7 @@ def check_grads(
     )
     if not xs:
         raise ValueError("check_grads: expected args to hold at least one number, got ()")
-    _checks.one_of("check_grads", "order", order, (1, 2))
+    _checks.integer("check_grads", "order", order, minimum=1, maximum=2)
     h = _checks.number("check_grads", "eps", eps, above=0.0)
     relative = _checks.number("check_grads", "rtol", rtol, at_least=0.0)
     absolute = _checks.number("check_grads", "atol", atol, at_least=0.0)

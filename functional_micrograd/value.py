@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 import os
+import threading
 import weakref
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, Union, overload
@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, Union, ove
 from pyrsistent import PClass, field
 from toolz import curry
 
-from functional_micrograd import _checks
-from functional_micrograd.primitives import PRIMITIVES, Primitive, power, register
+from functional_micrograd import _checks, _collector
+from functional_micrograd.primitives import PRIMITIVES, Primitive, _power_rule, register
 
 if TYPE_CHECKING:
     from functional_micrograd.autodiff import Gradients
@@ -191,7 +191,7 @@ class Value(PClass):
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _unflatten, (_flatten(self),)
+        return _unflatten, _flatten(self)
 
     # -- identity ------------------------------------------------------------------
 
@@ -236,7 +236,7 @@ class Value(PClass):
         return _apply(PRIMITIVES["/"], (_operand("div", other), self))
 
     def __pow__(self, exponent: int | float) -> Value:
-        return _apply(power(_exponent(exponent)), (self,))
+        return _apply(_power_rule(_exponent(exponent)), (self,))
 
     def __rpow__(self, base: object) -> NoReturn:
         raise TypeError(
@@ -390,18 +390,7 @@ def _exponent(n: object) -> int | float:
             f"pow: expected the exponent to be an int or float, got a Value ({n!r}); "
             "exponents are constants here, as in micrograd"
         )
-    if not _checks.is_number(n):
-        raise TypeError(
-            f"pow: expected the exponent to be an int or float, got {_checks.describe(n)}"
-        )
-    if isinstance(n, numbers.Integral):
-        if -(2**63) <= int(n) < 2**63:  # its name, "**" + repr(n), stays short
-            return int(n)
-        raise ValueError(
-            "pow: expected the exponent to be an int of at most 19 digits, "
-            f"got {_checks.describe(n)}"
-        )
-    return _checks.number("pow", "the exponent", n)
+    return _checks.exponent("pow", n)
 
 
 # -- the speed section ------------------------------------------------------------------
@@ -533,43 +522,67 @@ def _below(*roots: Value) -> list[Value]:
 
 # -- pickling without recursion ---------------------------------------------------------
 #
-# A Value pickles as the flat list of every node below it, in id order, so any
-# depth works. Each entry carries the node's origin (this process's token and
-# the node's id): all Values loaded from one origin share their nodes, so a
-# model and a loss built on it, pickled together or apart, stay connected.
+# A Value pickles as every node below it, in id order, laid out in flat
+# columns (ids, data, ops, labels, how many inputs, the inputs' positions,
+# local derivatives): any depth works, and flat lists of numbers and strs are
+# what pickle writes and reads fastest. The columns carry the nodes' origin
+# (this process's token and each node's id): all Values loaded from one origin
+# share their nodes, so a model and a loss built on it, pickled together or
+# apart, stay connected.
 
 _TOKEN = int.from_bytes(os.urandom(8), "big")
-_loaded: weakref.WeakValueDictionary[tuple[int, int], Value] = weakref.WeakValueDictionary()
+# Loaded nodes by origin, held weakly; dead entries are swept out once they could
+# make up half of the table, so a lookup is one plain dict get.
+_loaded: dict[tuple[int, int], weakref.ref[Value]] = {}
+_loaded_lock = threading.Lock()
+_sweep_at = [1 << 16]
 
-Entry = tuple[int, int, float, str, Any, tuple[int, ...], tuple[float, ...]]
+Columns = tuple[
+    int, list[int], list[float], list[str], list[Any], list[int], list[int], list[float]
+]
 
 
-def _flatten(root: Value) -> tuple[Entry, ...]:
+def _flatten(root: Value) -> Columns:
     order = _below(root)
     position = {node.id: i for i, node in enumerate(order)}
-    return tuple(
-        (
-            _TOKEN,
-            n.id,
-            n.data,
-            n.op,
-            n.label,
-            tuple(position[p.id] for p in n.inputs),
-            n.local_grads,
-        )
-        for n in order
+    return (
+        _TOKEN,
+        [n.id for n in order],
+        [n.data for n in order],
+        [n.op for n in order],
+        [n.label for n in order],
+        [len(n.inputs) for n in order],
+        [position[p.id] for n in order for p in n.inputs],
+        [d for n in order for d in n.local_grads],
     )
 
 
-def _unflatten(entries: tuple[Entry, ...]) -> Value:
+def _unflatten(*columns: Any) -> Value:
+    token, ids, datas, ops, labels, arities, positions, local_grads = columns
     made: list[Value] = []
-    for token, origin, data, op, label, inputs, local_grads in entries:
-        node = _loaded.get((token, origin))
-        if node is None:
-            node = _node(data, op, tuple(made[i] for i in inputs), local_grads, label)
-            _loaded[token, origin] = node
-        made.append(node)
+    append, ref, at = made.append, weakref.ref, 0
+    with _collector.paused(), _loaded_lock:  # a million new nodes make no cycle
+        find = _loaded.get
+        for origin, data, op, label, arity in zip(ids, datas, ops, labels, arities):
+            held = find((token, origin))
+            node = None if held is None else held()
+            if node is None:
+                inputs = tuple([made[i] for i in positions[at : at + arity]])
+                node = _node(data, op, inputs, tuple(local_grads[at : at + arity]), label)
+                _loaded[token, origin] = ref(node)
+            append(node)
+            at += arity
+        if len(_loaded) > _sweep_at[0]:
+            _sweep()
     return made[-1]
+
+
+def _sweep() -> None:
+    """Drop the entries of nodes no longer alive; sweep again at twice the live size."""
+    dead = [key for key, held in _loaded.items() if held() is None]
+    for key in dead:
+        del _loaded[key]
+    _sweep_at[0] = max(1 << 16, 2 * len(_loaded))
 
 
 # -- the functions: one per primitive, made from the table ----------------------------
@@ -629,7 +642,7 @@ def pow(a: Operand, exponent: int | float) -> Value:
     >>> pow(Value(3.0), 2).data
     9.0
     """
-    return _apply(power(_exponent(exponent)), (_operand("pow", a),))
+    return _apply(_power_rule(_exponent(exponent)), (_operand("pow", a),))
 
 
 def logsumexp(values: Iterable[Operand]) -> Value:

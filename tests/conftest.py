@@ -13,8 +13,11 @@ that each such fixture is made once rather than once per worker.
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,3 +175,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
         if any(defs and defs[-1].scope == "module" for defs in definitions.values()):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+# -- a watchdog: used by test_hardening.py and test_parameters.py ----------------------
+
+
+@contextmanager
+def time_bound(seconds: float) -> Iterator[None]:
+    """Turn a hang into a failure: TimeoutError after ``seconds`` of this process's CPU time.
+
+    CPU time, not the clock, so that other work on a shared machine cannot make
+    a test fail (POSIX, main thread).
+    """
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield  # the callers also check the time taken afterwards
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"still running after {seconds} s of CPU time")
+
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)

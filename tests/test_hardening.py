@@ -40,6 +40,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from conftest import time_bound as _time_bound
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -351,32 +352,6 @@ FORMS: list[tuple[str, Make]] = [
     ("Value", lambda a, b: Value.create({"data": a})),
 ]
 FORM_IDS = [f"{name}-{i}" for i, (name, _) in enumerate(FORMS)]
-
-
-@contextmanager
-def _time_bound(seconds: float) -> Iterator[None]:
-    """Turn a hang into a failure: TimeoutError after ``seconds`` of this process's CPU time.
-
-    CPU time, not the clock, so that other work on a shared machine cannot make
-    a test fail (POSIX, main thread).
-    """
-    if (
-        not hasattr(signal, "setitimer")
-        or threading.current_thread() is not threading.main_thread()
-    ):
-        yield  # the callers also check the time taken afterwards
-        return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"still running after {seconds} s of CPU time")
-
-    previous = signal.signal(signal.SIGPROF, expire)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
 
 
 def _finite_or_refused(name: str, make: Callable[[], Any], *others: str) -> None:

@@ -41,7 +41,7 @@ def test_seed_known_numbers() -> None:
 
 @pytest.mark.parametrize("bad", [1.5, "1", None, True, (1,)])
 def test_seed_rejects_non_int(bad: object) -> None:
-    with pytest.raises(TypeError, match=r"^seed: expected the seed to be an int, got "):
+    with pytest.raises(TypeError, match=r"^seed: expected seed to be an int, got "):
         rng.seed(bad)  # type: ignore[arg-type]
 
 
@@ -143,12 +143,13 @@ def test_uniforms_zero_and_empty_width() -> None:
 @pytest.mark.parametrize(
     ("args", "error", "message"),
     [
-        ((-1,), ValueError, r"^uniforms: expected n >= 0, got -1"),
+        ((-1,), ValueError, r"^uniforms: expected n to be an int >= 0, got -1"),
         ((2.0,), TypeError, r"^uniforms: expected n to be an int"),
         ((True,), TypeError, r"^uniforms: expected n to be an int"),
-        ((2, 1.0, 0.0), ValueError, r"^uniforms: expected finite low <= high"),
-        ((2, math.nan, 1.0), ValueError, r"^uniforms: expected finite low <= high"),
-        ((2, 0.0, math.inf), ValueError, r"^uniforms: expected finite low <= high"),
+        ((2, 1.0, 0.0), ValueError, r"^uniforms: expected high to be a finite number >= 1.0"),
+        ((2, math.nan, 1.0), ValueError, r"^uniforms: expected low to be a finite number, got nan"),
+        ((2, 0.0, math.inf), ValueError, r"^uniforms: expected high to be a finite number >= 0.0"),
+        ((2, -1e308, 1e308), ValueError, r"^uniforms: expected low and high a finite distance"),
     ],
 )
 def test_uniforms_bad_input(args: tuple[object, ...], error: type, message: str) -> None:

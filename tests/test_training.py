@@ -34,6 +34,7 @@ from functional_micrograd.training import (
     HistoryRow,
     Run,
     TrainingDiverged,
+    TrainingFailed,
     TrainState,
     iterate,
     micrograd_schedule,
@@ -487,9 +488,10 @@ def diverging_states() -> tuple[list[TrainState], TrainingDiverged]:
 
 def test_training_diverged_keeps_last_good_state() -> None:
     seen, error = diverging_states()
-    assert error.state is seen[-1]
-    assert error.step == error.state.step == len(seen) - 1
-    assert len(error.state.history) == error.step
+    # the loss of seen[-1]'s model overflowed: the last good state is the one before
+    assert error.state is seen[-2]
+    assert error.step == len(seen) - 1 == error.state.step + 1
+    assert len(error.state.history) == error.state.step
     # the last good model is an ordinary, finite, usable model
     model = error.state.model
     assert all(math.isfinite(x) for x in data_of(model))
@@ -520,6 +522,127 @@ def test_training_diverged_pickles_and_copies() -> None:
         assert str(again) == str(error)
         assert type(again.__cause__) is type(error.__cause__)
         assert str(again.__cause__) == str(error.__cause__)
+
+
+JITS = pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+SCHEDULE_FAILURES: dict[str, tuple[Callable[[int], Any], type[Exception]]] = {
+    "inf": (lambda k: math.inf, ValueError),
+    "nan": (lambda k: math.nan, ValueError),
+    "huge int": (lambda k: 10**400, ValueError),
+    "negative": (lambda k: -0.1, ValueError),
+    "a str": (lambda k: "0.1", TypeError),
+    "exp overflows": (lambda k: math.exp(1000.0 * k), OverflowError),
+    "division by zero": (lambda k: 1.0 / (20 - k), ZeroDivisionError),
+}
+
+
+@JITS
+@pytest.mark.parametrize("how", list(SCHEDULE_FAILURES))
+def test_a_schedule_failing_at_step_20_keeps_the_20_steps(jit: bool, how: str) -> None:
+    model, ds = small()
+    bad, cause = SCHEDULE_FAILURES[how]
+
+    def schedule(k: int) -> Any:
+        return 0.1 if k < 20 else bad(k)
+
+    good = train(model, ds, steps=20, learning_rate=0.1, jit=jit)
+    for run in (train, lambda *a, **kw: list(iterate(*a, **kw))):
+        with pytest.raises(TrainingFailed) as info:
+            run(model, ds, steps=30, learning_rate=schedule, jit=jit)
+        error = info.value
+        assert not isinstance(error, TrainingDiverged)
+        assert error.reason == "schedule"
+        assert error.step == error.state.step == len(error.state.history) == 20
+        assert list(error.state.history) == list(good.history)
+        assert data_of(error.state.model) == data_of(good.final_model)
+        assert type(error.__cause__) is cause
+        assert "at step 20: the learning-rate schedule failed" in str(error)
+        assert "not divergence" in str(error)
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is TrainingFailed
+        assert (again.reason, again.step, str(again)) == (error.reason, error.step, str(error))
+
+
+@JITS
+def test_a_value_error_in_the_users_optimizer_is_a_bug_not_divergence(jit: bool) -> None:
+    model, ds = small()
+    base = fm.optim.sgd(0.1)
+    raised: list[ValueError] = []
+
+    def update(model: Any, gradients: Any, state: Any) -> Any:
+        if state.count == 5:
+            raised.append(ValueError("my_update: expected 2 moments, got 3"))
+            raise raised[-1]
+        return base.update(model, gradients, state)
+
+    mine = fm.optim.Optimizer(name="mine", learning_rate=0.1, init=base.init, update=update)
+    with pytest.raises(TrainingFailed) as info:
+        train(model, ds, steps=10, optimizer=mine, jit=jit)
+    error = info.value
+    assert not isinstance(error, (TrainingDiverged, ArithmeticError))
+    assert error.reason == "user code"
+    assert error.__cause__ is raised[0]
+    assert error.__cause__.__traceback__ is not None
+    assert error.step == error.state.step == len(error.state.history) == 5
+    message = str(error)
+    assert "by a ValueError in your own code, not by divergence" in message
+    assert "my_update: expected 2 moments, got 3" in message
+    assert "smaller learning rate" not in message and "diverged" not in message
+
+
+def test_a_value_error_in_the_users_loss_is_a_bug_not_divergence() -> None:
+    model, ds = small()
+    calls: list[int] = []
+
+    def own_loss(model: Any, xs: Any, ys: Any) -> LossResult:
+        calls.append(1)
+        if len(calls) == 4:
+            xs, ys = xs  # a slip: unpacks the points, not (xs, ys)
+        return max_margin(model, xs, ys)
+
+    with pytest.raises(TrainingFailed) as info:
+        train(model, ds, steps=10, loss=own_loss)
+    error = info.value
+    assert not isinstance(error, TrainingDiverged)
+    assert error.reason == "user code"
+    assert type(error.__cause__) is ValueError
+    assert "too many values to unpack" in str(error.__cause__)
+    assert error.step == error.state.step == 3
+    assert "your own code, not by divergence" in str(error)
+    assert "smaller learning rate" not in str(error)
+    # jit=True compiles the built-in losses only: a loss of one's own is refused before step 0
+    with pytest.raises(ValueError, match="jit=True compiles the built-in losses"):
+        train(model, ds, steps=10, loss=own_loss, jit=True)
+
+
+def test_an_op_refusing_a_number_in_the_users_loss_is_divergence() -> None:
+    model, ds = small()
+
+    def log_loss(model: Any, xs: Any, ys: Any) -> fm.Value:
+        # log(1 + relu(-margin)) is fine until the weights make a margin overflow to -inf...
+        scores = [fm.nn.forward(model, x) for x, y in zip(xs, ys)]
+        return fm.sum_values(fm.log(fm.relu(1.0 - y * s)) for s, y in zip(scores, ys))
+
+    with pytest.raises(TrainingDiverged) as info:  # ...or a relu gives log its 0.0
+        train(model, ds, steps=10, loss=log_loss)
+    assert info.value.reason == "diverged"
+    assert "log: expected a positive number" in str(info.value)
+    assert "try a smaller learning rate" in str(info.value)
+
+
+@JITS
+def test_the_state_kept_on_divergence_has_a_finite_loss_and_can_be_resumed(jit: bool) -> None:
+    model, ds = small()
+    with pytest.raises(TrainingDiverged) as info:
+        train(model, ds, steps=50, learning_rate=1e300, jit=jit)
+    state = info.value.state
+    assert info.value.step == state.step + 1  # the model after that step overflows its own loss
+    assert math.isfinite(fm.training.evaluate(state.model, ds).loss)
+    assert f"(after {state.step} steps, whose loss is finite)" in str(info.value)
+    config = fm.training.configure(model, ds, steps=100, learning_rate=0.1, jit=jit)
+    resumed = toolz.reduce(fm.training.make_step(config), range(state.step, state.step + 5), state)
+    assert resumed.step == state.step + 5
+    assert all(math.isfinite(row.loss) for row in resumed.history)
 
 
 def test_train_collector_paused_during_a_step_and_restored() -> None:
@@ -625,8 +748,11 @@ def test_train_rejects_non_models(trainer: Callable[..., Any]) -> None:
 
 def test_train_rejects_schedule_giving_negative_rate() -> None:
     model, ds = small()
-    with pytest.raises(ValueError, match="learning rate"):
+    with pytest.raises(TrainingFailed, match="learning rate") as info:
         train(model, ds, steps=3, learning_rate=lambda k: 0.1 - 0.1 * k)
+    assert info.value.reason == "schedule"
+    assert info.value.step == info.value.state.step == 2
+    assert isinstance(info.value.__cause__, ValueError)
 
 
 # -- every task through the same fold -------------------------------------------------

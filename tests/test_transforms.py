@@ -385,7 +385,7 @@ def test_check_grads_tolerances_decide() -> None:
         ({"args": ("a",)}, TypeError, r"'a' \(str\)"),
         ({"args": (math.inf,)}, ValueError, "inf"),
         ({"order": 3}, ValueError, r"order.*3 \(int\)"),
-        ({"order": 1.0}, ValueError, r"order.*1.0 \(float\)"),
+        ({"order": 1.0}, TypeError, r"order.*1.0 \(float\)"),
         ({"eps": 0.0}, ValueError, r"eps.*0.0"),
         ({"eps": -1e-6}, ValueError, r"eps"),
         ({"rtol": -1.0}, ValueError, r"rtol"),
