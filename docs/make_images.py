@@ -134,6 +134,14 @@ def custom_ops_expression() -> tuple[fm.Value, fm.Gradients]:
     return out, fm.backward(out)
 
 
+def titled(text: str, title: str) -> str:
+    """DOT text with ``title`` and a key to the shapes as the graph's label, at the top."""
+    key = "boxes: Values (label | data | grad), ovals: the op that made the Value to their right"
+    label = f"{title}\\n{key}".replace('"', "'")
+    head, brace, rest = text.partition("{")
+    return f'{head}{brace}\n  labelloc=t; fontsize=16; label="{label}";{rest}'
+
+
 def render(name: str, text: str) -> None:
     """Render DOT text to docs/images/<name> with Graphviz's dot; skip if dot is missing."""
     dot = shutil.which("dot")
@@ -148,9 +156,18 @@ def render(name: str, text: str) -> None:
 
 
 def draw_graphs() -> None:
-    render("neuron_graph.png", fm.graph.to_dot(*small_neuron()))
-    render("tanh_derivative_graph.png", fm.graph.to_dot(tanh_derivative()))
-    render("custom_op_graph.png", fm.graph.to_dot(*custom_ops_expression()))
+    neuron = titled(fm.graph.to_dot(*small_neuron()), "relu(w0*x0 + w1*x1 + b) and its gradients")
+    render("neuron_graph.png", neuron)
+    derivative = titled(
+        fm.graph.to_dot(tanh_derivative()),
+        "d tanh(x)/dx at x = 0.5, as the graph backward(create_graph=True) builds (no grads)",
+    )
+    render("tanh_derivative_graph.png", derivative)
+    custom = titled(
+        fm.graph.to_dot(*custom_ops_expression()),
+        "my_sin(w * x) + softsign(x), two ops made with fm.define_op, and its gradients",
+    )
+    render("custom_op_graph.png", custom)
 
 
 def main(argv: list[str]) -> int:
