@@ -6,7 +6,8 @@ Trains micrograd's demo in full (moons(100, noise=0.1), MLP(2, [16, 16, 1]),
     moons_data.png         the dataset
     loss_curves.png        total, data and regularization loss per step
     accuracy.png           training accuracy per step
-    decision_boundary.png  the model's decision regions before and after training
+    decision_boundary.png  the model's decision regions before and after training,
+                           drawn by examples/plotting.py as every example draws them
 
 and, from ``fm.graph.to_dot`` rendered by Graphviz's ``dot`` (skipped with a
 message when ``dot`` is not installed; ``apt-get install graphviz``):
