@@ -73,6 +73,10 @@ class _Shown:
         return self.text
 
 
+Definitions = list[tuple[ModuleType, dict[str, tuple[str, str | None]]]]
+"""Each module with its module-level assignments: name -> (expression source, docstring)."""
+
+
 # -- reading the source -------------------------------------------------------------
 
 
@@ -300,17 +304,44 @@ def _is_plain_data(value: Any) -> bool:
     return False
 
 
+def _alias_definition(
+    module: ModuleType, name: str, definitions: Definitions
+) -> tuple[str, str, str | None] | None:
+    """Where ``name`` is written as ``name = <type expression>``: (module, expression, doc).
+
+    A type alias names another type (``OptState = Any``, ``Model = Neuron | Layer | MLP``);
+    its entry shows that definition and the docstring under it, not the docstring of
+    what it points to. A module that imports an alias from another gets the same entry.
+    """
+    obj = getattr(module, name)
+    renamed_type = isinstance(obj, type) and obj.__name__ != name
+    if _kind(obj) != "type alias" and not renamed_type:
+        return None
+    for where, assigned in definitions:
+        if name in assigned and getattr(where, name, None) is obj:
+            expression, doc = assigned[name]
+            return where.__name__, expression, doc
+    return None
+
+
 def _entry(
-    module: ModuleType, name: str, top_level: dict[int, str], assigned: dict[str, Any]
+    module: ModuleType, name: str, top_level: dict[int, str], definitions: Definitions
 ) -> str:
     obj = getattr(module, name)
-    kind = _kind(obj)
+    alias = _alias_definition(module, name, definitions)
+    kind = "type alias" if alias is not None else _kind(obj)
     lines = [f"### `{name}`\n"]
     note = f"*{kind}*"
     if id(obj) in top_level and top_level[id(obj)] == name:
         note += f" · also `fm.{name}`"
+    if alias is not None and alias[0] != module.__name__:
+        note += f" · the same as `{alias[0]}.{name}`"
     lines.append(note + "\n")
-    if isinstance(obj, type):
+    if alias is not None:
+        _, expression, doc = alias
+        lines.append(_fence(f"{name} = {expression}"))
+        lines.append(_doc_block(doc))
+    elif isinstance(obj, type):
         lines.append(_fence(_class_signature(obj)))
         if issubclass(obj, PClass) and not _made_from_fields(obj):
             lines.append("Fields: " + ", ".join(f"`{f}`" for f in _record_fields(obj)) + ".\n")
@@ -322,6 +353,7 @@ def _entry(
         lines.append(_fence(_wrap(name, _clean(inspect.signature(func)))))
         lines.append(_doc_block(_doc(obj)))
     else:
+        assigned = dict(definitions)[module]
         expression, doc = assigned.get(name, ("", None))
         shown = repr(obj) if kind == "constant" or not expression else expression
         lines.append(_fence(f"{name} = {shown}"))
@@ -344,11 +376,13 @@ def render() -> str:
     """The whole of docs/api_reference.md, as a str."""
     package = importlib.import_module(PACKAGE)
     top_level = {id(getattr(package, n)): n for n in package.__all__}
+    modules = [importlib.import_module(f"{PACKAGE}.{short}") for short in MODULES]
+    # The defining module first, so an alias is found where it is written.
+    definitions = [(module, _assignments(module)) for module in modules]
     sections = []
-    for short in MODULES:
-        module = importlib.import_module(f"{PACKAGE}.{short}")
-        assigned = _assignments(module)
-        entries = [_entry(module, name, top_level, assigned) for name in module.__all__]
+    for module in modules:
+        short = module.__name__.removeprefix(f"{PACKAGE}.")
+        entries = [_entry(module, name, top_level, definitions) for name in module.__all__]
         intro = _doc_block(_doc(module))
         sections.append(f"## `{PACKAGE}.{short}`\n\n{intro}\n" + "\n".join(entries))
     body = "\n".join(sections)

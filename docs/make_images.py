@@ -6,7 +6,8 @@ Trains micrograd's demo in full (moons(100, noise=0.1), MLP(2, [16, 16, 1]),
     moons_data.png         the dataset
     loss_curves.png        total, data and regularization loss per step
     accuracy.png           training accuracy per step
-    decision_boundary.png  the model's decision regions before and after training
+    decision_boundary.png  the model's decision regions before and after training,
+                           drawn by examples/plotting.py as every example draws them
 
 and, from ``fm.graph.to_dot`` rendered by Graphviz's ``dot`` (skipped with a
 message when ``dot`` is not installed; ``apt-get install graphviz``):
@@ -41,8 +42,12 @@ import matplotlib.pyplot as plt
 import functional_micrograd as fm
 from functional_micrograd import plot_data
 
-IMAGES = Path(__file__).resolve().parent / "images"
-COLOURS = {-1.0: "tab:red", 1.0: "tab:blue"}
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "examples"))
+import plotting  # noqa: E402  examples/plotting.py: the decision regions of every picture
+
+IMAGES = ROOT / "docs" / "images"
+COLOURS = plotting.BINARY_COLOURS
 SAVE = {"dpi": 100, "metadata": {"Software": None}}  # no version stamp in the files
 
 
@@ -53,20 +58,6 @@ def small_neuron() -> tuple[fm.Value, fm.Gradients]:
     return out, fm.backward(out)
 
 
-def scatter(ax: Any, points: list[dict[str, float]], edge: bool = False) -> None:
-    for label, colour in COLOURS.items():
-        chosen = [p for p in points if p["label"] == label]
-        ax.scatter(
-            [p["x"] for p in chosen],
-            [p["y"] for p in chosen],
-            s=22,
-            c=colour,
-            label=f"label {label:+.0f}",
-            edgecolors="k" if edge else "none",
-            linewidths=0.5,
-        )
-
-
 def save(fig: Any, name: str) -> None:
     fig.tight_layout()
     fig.savefig(IMAGES / name, **SAVE)
@@ -74,9 +65,9 @@ def save(fig: Any, name: str) -> None:
     print(f"wrote {IMAGES / name}")
 
 
-def draw_data(points: list[dict[str, float]]) -> None:
+def draw_data(data: fm.datasets.Dataset) -> None:
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
-    scatter(ax, points)
+    plotting.scatter_classes(ax, data)
     ax.set_title("fm.datasets.moons(100, noise=0.1)")
     ax.set_xlabel("x")
     ax.set_ylabel("y")
@@ -92,6 +83,7 @@ def draw_losses(rows: list[dict[str, Any]]) -> None:
         ax.plot([r["step"] for r in chosen], [r["value"] for r in chosen], label=metric)
     ax.set_title("Loss at each step (measured before the step's update)")
     ax.set_xlabel("step")
+    ax.set_ylabel("loss")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend()
@@ -100,35 +92,28 @@ def draw_losses(rows: list[dict[str, Any]]) -> None:
 
 def draw_accuracy(rows: list[dict[str, Any]]) -> None:
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot([r["step"] for r in rows], [r["value"] for r in rows], c="tab:green")
+    ax.plot([r["step"] for r in rows], [r["value"] for r in rows], c="tab:green", label="training")
     ax.set_title("Training accuracy")
     ax.set_xlabel("step")
     ax.set_ylabel("% of points on the right side")
     ax.set_ylim(0, 102)
     ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
     save(fig, "accuracy.png")
 
 
-def regions(ax: Any, grid: list[dict[str, float]]) -> None:
-    xs = sorted({r["x"] for r in grid})
-    ys = sorted({r["y"] for r in grid})
-    at = {(r["x"], r["y"]): r["predicted"] for r in grid}
-    zz = [[at[(x, y)] for x in xs] for y in ys]
-    ax.contourf(xs, ys, zz, levels=[-2, 0, 2], colors=["#f4b6b6", "#b6cdf4"], alpha=0.8)
-
-
-def draw_boundaries(run: Any, data: fm.datasets.Dataset, points: list[dict[str, float]]) -> None:
+def draw_boundaries(run: Any, data: fm.datasets.Dataset) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    name = plotting.model_name(run.initial_model)
     panels = [
-        (run.initial_model, f"Before training: accuracy {run.history[0].accuracy:.0%}"),
+        (run.initial_model, f"{name} before training: accuracy {run.history[0].accuracy:.0%}"),
         (run.final_model, f"After {len(run.history)} steps: accuracy {run.final_accuracy:.0%}"),
     ]
     for ax, (model, title) in zip(axes, panels):
-        regions(ax, plot_data.decision_boundary(model, data))
-        scatter(ax, points, edge=True)
+        plotting.decision_regions(ax, model, data)
+        plotting.scatter_classes(ax, data)
         ax.set_title(title)
-        ax.set_aspect("equal")
-    axes[0].legend(loc="upper right")
+        ax.legend(loc="upper right")
     save(fig, "decision_boundary.png")
 
 
@@ -150,6 +135,14 @@ def custom_ops_expression() -> tuple[fm.Value, fm.Gradients]:
     return out, fm.backward(out)
 
 
+def titled(text: str, title: str) -> str:
+    """DOT text with ``title`` and a key to the shapes as the graph's label, at the top."""
+    key = "boxes: Values (label | data | grad), ovals: the op that made the Value to their right"
+    label = f"{title}\\n{key}".replace('"', "'")
+    head, brace, rest = text.partition("{")
+    return f'{head}{brace}\n  labelloc=t; fontsize=16; label="{label}";{rest}'
+
+
 def render(name: str, text: str) -> None:
     """Render DOT text to docs/images/<name> with Graphviz's dot; skip if dot is missing."""
     dot = shutil.which("dot")
@@ -164,9 +157,18 @@ def render(name: str, text: str) -> None:
 
 
 def draw_graphs() -> None:
-    render("neuron_graph.png", fm.graph.to_dot(*small_neuron()))
-    render("tanh_derivative_graph.png", fm.graph.to_dot(tanh_derivative()))
-    render("custom_op_graph.png", fm.graph.to_dot(*custom_ops_expression()))
+    neuron = titled(fm.graph.to_dot(*small_neuron()), "relu(w0*x0 + w1*x1 + b) and its gradients")
+    render("neuron_graph.png", neuron)
+    derivative = titled(
+        fm.graph.to_dot(tanh_derivative()),
+        "d tanh(x)/dx at x = 0.5, as the graph backward(create_graph=True) builds (no grads)",
+    )
+    render("tanh_derivative_graph.png", derivative)
+    custom = titled(
+        fm.graph.to_dot(*custom_ops_expression()),
+        "my_sin(w * x) + softsign(x), two ops made with fm.define_op, and its gradients",
+    )
+    render("custom_op_graph.png", custom)
 
 
 def main(argv: list[str]) -> int:
@@ -178,14 +180,13 @@ def main(argv: list[str]) -> int:
     if argv == ["--graphs"]:
         return 0
     data = fm.datasets.moons(100, noise=0.1)
-    points = plot_data.dataset_points(data)
-    draw_data(points)
+    draw_data(data)
 
     print("training micrograd's demo for 100 steps ...")
     run = fm.train(fm.nn.mlp(2, [16, 16, 1], seed=1337), data, steps=100)
     draw_losses(plot_data.loss_history(run))
     draw_accuracy(plot_data.accuracy_history(run))
-    draw_boundaries(run, data, points)
+    draw_boundaries(run, data)
 
     rows = plot_data.training_history(run)
     perfect = next((r["step"] for r in rows if r["accuracy"] == 1.0), None)

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import functional_micrograd as fm
 
+LAYERS = [16, 16, 1]  # micrograd's demo model: MLP(2, [16, 16, 1])
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Train an MLP on two moons, the functional way.")
@@ -62,67 +64,55 @@ def train_with_progress(
 
 
 def draw(data: fm.datasets.Dataset, state: fm.training.TrainState, path: Path) -> None:
-    """One picture with four panels: data, losses, accuracy and the decision boundary."""
+    """One picture with four panels: data, losses, accuracy and the decision regions."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import plotting  # examples/plotting.py: the drawing shared by every example
 
     from functional_micrograd import plot_data
 
-    points = plot_data.dataset_points(data)
     losses = plot_data.loss_history(state)
     accuracy = plot_data.accuracy_history(state)
-    grid = plot_data.decision_boundary(state.model, data)
-
     fig, axes = plt.subplots(2, 2, figsize=(11, 9))
-    colours = {-1.0: "tab:red", 1.0: "tab:blue"}
 
     ax = axes[0][0]
-    for label, colour in colours.items():
-        chosen = [p for p in points if p["label"] == label]
-        ax.scatter(
-            [p["x"] for p in chosen],
-            [p["y"] for p in chosen],
-            s=20,
-            c=colour,
-            label=f"label {label:+.0f}",
-        )
-    ax.set_title("The data: two moons")
-    ax.legend()
+    plotting.scatter_classes(ax, data)
+    ax.set_title(f"The data: {len(data)} points of two moons")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right")
 
     ax = axes[0][1]
     for metric in ("total loss", "data loss", "regularization loss"):
         rows = [r for r in losses if r["metric"] == metric]
         ax.plot([r["step"] for r in rows], [r["value"] for r in rows], label=metric)
-    ax.set_title("Loss")
+    ax.set_title("Loss (max-margin + L2)")
     ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_ylim(bottom=0)
     ax.legend()
 
     ax = axes[1][0]
-    ax.plot([r["step"] for r in accuracy], [r["value"] for r in accuracy], c="tab:green")
+    ax.plot(
+        [r["step"] for r in accuracy],
+        [r["value"] for r in accuracy],
+        c="tab:green",
+        label="training",
+    )
     ax.set_title("Training accuracy")
     ax.set_xlabel("step")
-    ax.set_ylabel("%")
+    ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 102)
+    ax.legend(loc="lower right")
 
     ax = axes[1][1]
-    xs = sorted({r["x"] for r in grid})
-    ys = sorted({r["y"] for r in grid})
-    at = {(r["x"], r["y"]): r["predicted"] for r in grid}
-    zz = [[at[(x, y)] for x in xs] for y in ys]
-    ax.contourf(xs, ys, zz, levels=[-2, 0, 2], colors=["#f4b6b6", "#b6cdf4"], alpha=0.8)
-    for label, colour in colours.items():
-        chosen = [p for p in points if p["label"] == label]
-        ax.scatter(
-            [p["x"] for p in chosen],
-            [p["y"] for p in chosen],
-            s=20,
-            c=colour,
-            edgecolors="k",
-            linewidths=0.5,
-        )
-    ax.set_title("Decision boundary of the trained model")
+    plotting.decision_regions(ax, state.model, data)
+    plotting.scatter_classes(ax, data)
+    ax.set_title(f"Decision regions of {plotting.model_name(state.model)} after {state.step} steps")
+    ax.legend(loc="upper right")
 
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -133,9 +123,10 @@ def draw(data: fm.datasets.Dataset, state: fm.training.TrainState, path: Path) -
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     data = fm.datasets.moons(args.samples, noise=args.noise, seed=args.seed)
-    model = fm.nn.mlp(2, [16, 16, 1], seed=args.seed)
-    print(model)
-    print("number of parameters", fm.nn.parameter_count(model))
+    model = fm.nn.mlp(2, LAYERS, seed=args.seed)
+    # One line about the model; print(model) shows every neuron, as micrograd's repr does.
+    count = fm.nn.parameter_count(model)
+    print(f"model: MLP(2, {LAYERS}), relu hidden layers, a linear output, {count} parameters")
 
     started = time.perf_counter()
     state = train_with_progress(model, data, args.steps)

@@ -116,6 +116,7 @@ def draw(runs: dict[tuple[str, str], fm.training.Run], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import plotting  # examples/plotting.py: the drawing shared by every example
 
     names = list(dict.fromkeys(data for data, _ in runs))
     fig, axes = plt.subplots(1, len(names), figsize=(6 * len(names), 4.5), squeeze=False)
@@ -125,7 +126,8 @@ def draw(runs: dict[tuple[str, str], fm.training.Run], path: Path) -> None:
                 continue
             label = f"{name} (final accuracy {run.final_accuracy * 100:.0f}%)"
             ax.plot([r.step for r in run.history], [r.loss for r in run.history], label=label)
-        ax.set_title(f"{data}: MLP(2, {HIDDEN}), max-margin loss")
+        trained = next(run.initial_model for (where, _), run in runs.items() if where == data)
+        ax.set_title(f"{data}: {plotting.model_name(trained)}, max-margin loss + L2")
         ax.set_xlabel("step")
         ax.set_ylabel("total loss (log scale)")
         ax.set_yscale("log")

@@ -58,6 +58,7 @@ def draw(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import plotting  # examples/plotting.py: the drawing shared by every example
 
     from functional_micrograd import plot_data
 
@@ -83,8 +84,10 @@ def draw(
             label=f"{name} points",
             zorder=3,
         )
-    left.set_title(f"Fitted curve after {state.step} steps")
+    name = plotting.model_name(state.model)
+    left.set_title(f"{name} fitted to sin(x) + noise after {state.step} steps")
     left.set_xlabel("x")
+    left.set_ylabel("y")
     left.legend(loc="upper left", fontsize="small")
 
     for metric, label, colour in (
@@ -96,6 +99,7 @@ def draw(
     right.set_yscale("log")
     right.set_title("Mean squared error")
     right.set_xlabel("step")
+    right.set_ylabel("mean squared error (log scale)")
     right.legend()
 
     fig.tight_layout()

@@ -83,38 +83,15 @@ def draw(data: fm.datasets.Dataset, states: dict[str, fm.training.TrainState], p
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import plotting  # examples/plotting.py: the drawing shared by every example
 
     from functional_micrograd import plot_data
 
-    points = plot_data.dataset_points(data)
-    classes = {-1.0: "tab:red", 1.0: "tab:blue"}
     fig, axes = plt.subplots(2, 2, figsize=(11, 10))
 
     for ax, (activation, state) in zip(axes[0], states.items()):
-        # Each grid point is a forward pass, so the grid is coarse; shading the
-        # score's sign (not the predicted class) lets matplotlib place the
-        # boundary between grid points instead of drawing it in steps.
-        grid = plot_data.decision_boundary(state.model, data, h=0.08, padding=0.3)
-        xs = sorted({r["x"] for r in grid})
-        ys = sorted({r["y"] for r in grid})
-        at = {(r["x"], r["y"]): r["score"] for r in grid}
-        zz = [[at[(x, y)] for x in xs] for y in ys]
-        low = min(min(row) for row in zz)
-        high = max(max(row) for row in zz)
-        levels = [min(low, -1.0), 0.0, max(high, 1.0)]
-        ax.contourf(xs, ys, zz, levels=levels, colors=["#f4b6b6", "#b6cdf4"], alpha=0.8)
-        ax.contour(xs, ys, zz, levels=[0.0], colors="k", linewidths=0.8)
-        for label, colour in classes.items():
-            chosen = [p for p in points if p["label"] == label]
-            ax.scatter(
-                [p["x"] for p in chosen],
-                [p["y"] for p in chosen],
-                s=20,
-                c=colour,
-                edgecolors="k",
-                linewidths=0.5,
-                label=f"label {label:+.0f}",
-            )
+        plotting.decision_regions(ax, state.model, data, padding=0.3)
+        plotting.scatter_classes(ax, data)
         last = state.history[-1]
         ax.set_title(
             f"{activation}: decision boundary after {state.step} steps "
@@ -134,6 +111,7 @@ def draw(data: fm.datasets.Dataset, states: dict[str, fm.training.TrainState], p
         )
     ax.set_title("Total loss (max-margin + L2)")
     ax.set_xlabel("step")
+    ax.set_ylabel("loss")
     ax.set_ylim(bottom=0)
     ax.legend()
 
@@ -148,7 +126,7 @@ def draw(data: fm.datasets.Dataset, states: dict[str, fm.training.TrainState], p
         )
     ax.set_title("Training accuracy")
     ax.set_xlabel("step")
-    ax.set_ylabel("%")
+    ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 102)
     ax.legend()
 

@@ -22,7 +22,6 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import functional_micrograd as fm
 
@@ -31,7 +30,6 @@ LEARNING_RATE = 0.1
 PROGRESS_EVERY = 10
 CLASS_NAMES = ("yin", "yang", "dots")
 CLASS_COLOURS = ("tab:red", "tab:green", "tab:blue")
-CLASS_MAPS = ("Reds", "Greens", "Blues")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -81,23 +79,13 @@ def train(
     return state, time.perf_counter() - started
 
 
-def _blur(field: Any) -> Any:
-    """Average each grid cell with its eight neighbours (edges repeated): a smooth 0-1 field."""
-    import numpy as np
-
-    padded = np.pad(field, 1, mode="edge")
-    rows, cols = field.shape
-    windows = [padded[i : i + rows, j : j + cols] for i in range(3) for j in range(3)]
-    return sum(windows) / 9.0
-
-
 def draw(parts: tuple[fm.datasets.Dataset, ...], state: fm.training.TrainState, path: Path) -> None:
     """Class regions with the three parts on top, the losses, the accuracies."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
+    import plotting  # examples/plotting.py: the drawing shared by every example
 
     from functional_micrograd import plot_data
 
@@ -106,43 +94,17 @@ def draw(parts: tuple[fm.datasets.Dataset, ...], state: fm.training.TrainState, 
     everything = fm.datasets.from_lists(
         [xy for part in parts for xy in part.xs], [y for part in parts for y in part.ys]
     )
-    # A fine grid (one forward pass per point) drawn as filled contours: each
-    # class's region in a light tint, its probability as darker shades inside,
-    # and a thin line where the likeliest class changes.
-    grid = plot_data.decision_boundary(state.model, everything, h=0.04, padding=0.25)
-    xs = sorted({r["x"] for r in grid})
-    ys = sorted({r["y"] for r in grid})
-    at = {(r["x"], r["y"]): r for r in grid}
-    predicted = np.array([[at[(x, y)]["predicted"] for x in xs] for y in ys])
-    probability = np.array([[at[(x, y)]["probability"] for x in xs] for y in ys])
-    for c in range(3):
-        inside = _blur((predicted == c).astype(float))  # edges that follow the data, not the grid
-        ax.contourf(xs, ys, inside, levels=[0.5, 1.5], colors=[CLASS_COLOURS[c]], alpha=0.15)
-        shade = np.ma.masked_where(predicted != c, probability)
-        ax.contourf(
-            xs, ys, shade, levels=np.linspace(1 / 3, 1.0, 9), cmap=CLASS_MAPS[c], alpha=0.55
-        )
-        ax.contour(xs, ys, inside, levels=[0.5], colors="k", linewidths=0.6, alpha=0.7)
+    plotting.decision_regions(ax, state.model, everything, CLASS_COLOURS, padding=0.25)
     markers = {"train": "o", "validation": "s", "test": "^"}
     for part, (name, marker) in zip(parts, markers.items()):
-        for c in range(3):
-            chosen = [xy for xy, label in zip(part.xs, part.ys) if label == c]
-            ax.scatter(
-                [x for x, _ in chosen],
-                [y for _, y in chosen],
-                marker=marker,
-                s=34 if name == "train" else 52,
-                c=CLASS_COLOURS[c],
-                edgecolors="k",
-                linewidths=0.6,
-                label=f"{name}: {CLASS_NAMES[c]}" if name == "train" else None,
-            )
+        names = [f"{name}: {CLASS_NAMES[c]}" for c in range(3)]
+        size = 34 if name == "train" else 52
+        plotting.scatter_classes(ax, part, CLASS_COLOURS, names, marker=marker, s=size)
     ax.set_title(
-        "Class regions, shaded by the model's probability\n"
+        f"Class regions of {plotting.model_name(state.model)} after {state.step} steps\n"
         "circles: train, squares: validation, triangles: test"
     )
-    ax.set_aspect("equal")
-    ax.legend(loc="lower left", fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize="small")
 
     ax = axes[1]
     curves = (
@@ -154,6 +116,7 @@ def draw(parts: tuple[fm.datasets.Dataset, ...], state: fm.training.TrainState, 
         ax.plot([r["step"] for r in rows], [r["value"] for r in rows], c=colour, label=label)
     ax.set_title("Cross-entropy loss")
     ax.set_xlabel("step")
+    ax.set_ylabel("loss")
     ax.set_ylim(bottom=0)
     ax.legend()
 
@@ -170,7 +133,7 @@ def draw(parts: tuple[fm.datasets.Dataset, ...], state: fm.training.TrainState, 
         ax.axhline(100 * test.accuracy, c="k", ls="--", lw=0.8, label="test, at the end")
     ax.set_title("Accuracy")
     ax.set_xlabel("step")
-    ax.set_ylabel("%")
+    ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 102)
     ax.legend(loc="lower right")
 

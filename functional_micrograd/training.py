@@ -149,7 +149,7 @@ class TrainState(PClass):
 
     def __repr__(self) -> str:
         rows = len(self.history)
-        return f"TrainState(step={self.step}, model={self.model!r}, history=<{rows} rows>)"
+        return f"TrainState(step={self.step}, model={self.model!r}, history={rows} rows)"
 
 
 class Run(PClass):
@@ -168,7 +168,8 @@ class Run(PClass):
 
     def __repr__(self) -> str:
         return (
-            f"Run(history=<{len(self.history)} rows>, final_loss={_short(self.final_loss)}, "
+            f"Run(steps={self.options.get('steps')}, history={len(self.history)} rows, "
+            f"final_loss={_short(self.final_loss)}, "
             f"final_accuracy={_short(self.final_accuracy)})"
         )
 

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 import functional_micrograd as fm
 
 # -- the engine: points, op names and random expressions over every primitive --------
-# Used by test_primitives.py, test_transforms.py and test_jit.py.
+# Used by test_primitives.py, test_transforms.py, test_jit.py, test_value.py, test_nn.py,
+# test_autodiff.py, test_purity.py and test_rng.py.
 
 
 def floats_between(low: float, high: float) -> st.SearchStrategy[float]:
@@ -42,6 +43,18 @@ def away_from_zero(limit: float = 3.0, gap: float = 0.1) -> st.SearchStrategy[fl
 
 finite_floats = st.floats(allow_nan=False, allow_infinity=False)
 """Any finite float, from -1.8e308 to 1.8e308, subnormals and -0.0 included."""
+
+EDGE_FLOATS = (
+    0.0, -0.0, 5e-324, -5e-324, 2.2e-308, 2.2250738585072014e-308, 1e-300, 1.0, -1.0, 0.5,
+    -8.0, 709.8, 710.0, -745.2, 1e154, 1e200, 1e308, -1e308, 1.7976931348623157e308,
+)  # fmt: skip
+"""The awkward finite floats: zeros, subnormals, the largest floats, the edges of exp's range."""
+
+edge_floats = st.sampled_from(EDGE_FLOATS)
+"""One of EDGE_FLOATS."""
+
+any_finite_float = finite_floats | edge_floats
+"""Any finite float, with the awkward ones (EDGE_FLOATS) drawn often."""
 
 
 @pytest.fixture

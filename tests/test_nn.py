@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import any_finite_float, floats_between
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from micrograd import engine as mg_engine
@@ -28,12 +29,8 @@ from functional_micrograd.nn import MLP, Layer, Neuron
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Plain floats of every size and sign, with the awkward ones drawn often.
-awkward = st.sampled_from(
-    [0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, 1e-300, 1.7976931348623157e308, -1e308]
-)
-any_float = st.one_of(awkward, st.floats(allow_nan=False, allow_infinity=False))
-small_float = st.floats(min_value=-10.0, max_value=10.0, allow_nan=False)
+any_float = any_finite_float  # plain floats of every size and sign, the awkward ones often
+small_float = floats_between(-10.0, 10.0)
 activations = st.sampled_from(fm.nn.ACTIVATIONS)
 
 

@@ -640,7 +640,9 @@ def run_example(*args: str, cwd: Path, prelude: str = "") -> subprocess.Complete
         f"{prelude}import runpy, sys; sys.argv = [{str(EXAMPLE)!r}, *sys.argv[1:]]; "
         f"runpy.run_path({str(EXAMPLE)!r}, run_name='__main__')"
     )
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(REPO)}
+    # examples/ first, as `python3 examples/optimizers.py` puts it (for examples/plotting.py)
+    path = os.pathsep.join([str(EXAMPLE.parent), str(REPO)])
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": path}
     return subprocess.run(
         [sys.executable, "-c", code, *args],
         capture_output=True,

@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 import toolz
+from conftest import floats_between
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyrsistent import PClass, PMap, PSet, PVector
@@ -141,7 +142,7 @@ def canonical(x: object) -> tuple[Any, ...]:
 
 # -- strategies -------------------------------------------------------------------------
 
-moderate = st.floats(min_value=-4.0, max_value=4.0, allow_nan=False)
+moderate = floats_between(-4.0, 4.0)
 small_ints = st.integers(min_value=-5, max_value=5)
 numbers = moderate | small_ints
 labels = st.none() | st.text(max_size=3)

@@ -7,13 +7,14 @@ import random
 import statistics
 
 import pytest
+from conftest import floats_between
 from hypothesis import given
 from hypothesis import strategies as st
 
 from functional_micrograd import rng
 
 seeds = st.integers(min_value=-(2**70), max_value=2**70)
-finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
+finite = floats_between(-1e6, 1e6)
 
 
 # -- seed -------------------------------------------------------------------

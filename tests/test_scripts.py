@@ -79,7 +79,9 @@ def test_moons_demo_prints_progress_and_draws(tmp_path: Path) -> None:
     result = run("moons_demo.py", *QUICK, cwd=tmp_path)
     assert_ok(result)
     lines = result.stdout.splitlines()
-    assert "number of parameters 337" in lines
+    assert lines[0] == (
+        "model: MLP(2, [16, 16, 1]), relu hidden layers, a linear output, 337 parameters"
+    )
     progress = [line for line in lines if line.startswith("step ")]
     assert [line.split()[:3] for line in progress] == [
         ["step", "0", "loss"],

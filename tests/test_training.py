@@ -1021,7 +1021,8 @@ def test_run_and_history_row_reprs_read_like_data() -> None:
     model, ds = small()
     run = train(model, ds, steps=2)
     assert re.fullmatch(
-        r"Run\(history=<2 rows>, final_loss=[0-9.e-]+, final_accuracy=[01]\.[0-9]+\)", repr(run)
+        r"Run\(steps=2, history=2 rows, final_loss=[0-9.e-]+, final_accuracy=[01]\.[0-9]+\)",
+        repr(run),
     ), repr(run)
     row = run.history[0]
     assert repr(row).startswith("HistoryRow(step=0, loss=") and "accuracy=" in repr(row)
