@@ -742,7 +742,7 @@ def test_from_json_huge_arrays_are_bounded() -> None:
 
 
 def test_from_json_huge_text_is_refused_before_parsing() -> None:
-    limit = fm.nn._MAX_TEXT
+    limit = fm.serialize.MAX_TEXT
     start = time.process_time()
     with pytest.raises(ValueError, match="characters"):
         fm.nn.from_json(" " * (limit + 1))
