@@ -260,6 +260,62 @@ MODELS = (Neuron, Layer, MLP)
 """The model record types, for a record field that holds a model."""
 
 
+# -- the records' constructors, on the hot path -----------------------------------------
+# pyrsistent's generic constructor costs ~10 us a record (a factory lookup, a
+# type check and a frozen-flag probe per field); an update rebuilds every
+# neuron. These run the same checks (the field's type, the invariant
+# functions above) and set the slots directly; where a check fails they call
+# the constructor itself, so the error is the record's own.
+
+_new = object.__new__
+_NEURON_SLOTS = tuple(
+    Neuron.__dict__[k].__set__ for k in ("w", "b", "activation", "_pclass_frozen")
+)
+_LAYER_SLOTS = tuple(Layer.__dict__[k].__set__ for k in ("neurons", "_pclass_frozen"))
+_MLP_SLOTS = tuple(MLP.__dict__[k].__set__ for k in ("layers", "_pclass_frozen"))
+
+
+def _neuron(w: tuple[Value, ...], b: Value, activation: str) -> Neuron:
+    """``Neuron(w=w, b=b, activation=activation)``, checked as that is."""
+    if (
+        type(w) is tuple
+        and isinstance(b, Value)
+        and type(activation) is str
+        and _all_values(w)[0]
+        and _known_activation(activation)[0]
+    ):
+        set_w, set_b, set_activation, freeze = _NEURON_SLOTS
+        unit: Neuron = _new(Neuron)
+        set_w(unit, w)
+        set_b(unit, b)
+        set_activation(unit, activation)
+        freeze(unit, True)
+        return unit
+    return Neuron(w=w, b=b, activation=activation)
+
+
+def _layer(neurons: tuple[Neuron, ...]) -> Layer:
+    """``Layer(neurons=neurons)``, checked as that is."""
+    if type(neurons) is tuple and _same_widths(neurons)[0]:
+        set_neurons, freeze = _LAYER_SLOTS
+        row: Layer = _new(Layer)
+        set_neurons(row, neurons)
+        freeze(row, True)
+        return row
+    return Layer(neurons=neurons)
+
+
+def _mlp(layers: tuple[Layer, ...]) -> MLP:
+    """``MLP(layers=layers)``, checked as that is."""
+    if type(layers) is tuple and _chained(layers)[0]:
+        set_layers, freeze = _MLP_SLOTS
+        model: MLP = _new(MLP)
+        set_layers(model, layers)
+        freeze(model, True)
+        return model
+    return MLP(layers=layers)
+
+
 # -- checking arguments -----------------------------------------------------------
 
 
@@ -617,8 +673,8 @@ def flatten(model: Model) -> tuple[tuple[Value, ...], Structure]:
 def unflatten(skeleton: Structure, params: Sequence[Value]) -> Model:
     """The model of this structure holding these parameters (as :func:`flatten` gives them).
 
-    Every record is built through its own constructor, so its invariants are
-    checked there.
+    Every record is checked as its own constructor checks it (the field types
+    and the invariants), so a wrong structure or a non-Value is refused there.
 
     >>> model = mlp(2, [3, 1])
     >>> params, shape = flatten(model)
@@ -636,14 +692,14 @@ def unflatten(skeleton: Structure, params: Sequence[Value]) -> Model:
         units = []
         for nin, activation in row:
             j = i + nin
-            units.append(Neuron(w=tuple(params[i:j]), b=params[j], activation=activation))
+            units.append(_neuron(tuple(params[i:j]), params[j], activation))
             i = j + 1
         rows.append(tuple(units))
     if skeleton.kind == "Neuron":
         return rows[0][0]
     if skeleton.kind == "Layer":
-        return Layer(neurons=rows[0])
-    return MLP(layers=tuple([Layer(neurons=units) for units in rows]))
+        return _layer(rows[0])
+    return _mlp(tuple([_layer(units) for units in rows]))
 
 
 def _check_structure(
