@@ -13,8 +13,11 @@ that each such fixture is made once rather than once per worker.
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,6 +162,35 @@ def expressions(
         steps.append(step)
         values.append(out)
     return Expression(n, tuple(steps)), point
+
+
+# -- bounding a test's time ---------------------------------------------------------
+
+
+@contextmanager
+def time_bound(seconds: float) -> Iterator[None]:
+    """Turn a hang into a failure: TimeoutError after ``seconds`` of this process's CPU time.
+
+    CPU time, not the clock, so that other work on a shared machine cannot make
+    a test fail (POSIX, main thread).
+    """
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield  # the callers also check the time taken afterwards
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"still running after {seconds} s of CPU time")
+
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 # -- running the suite on all cores ---------------------------------------------------
