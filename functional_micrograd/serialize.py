@@ -35,9 +35,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pyrsistent import PVector, freeze, pvector
+from pyrsistent import PClass, PMap, PVector, pmap, pvector
 
-from functional_micrograd import _checks, nn, optim, training
+from functional_micrograd import _checks, _collector, nn, optim, training
 from functional_micrograd.nn import Model, Structure
 from functional_micrograd.value import Value, _leaf
 
@@ -114,7 +114,11 @@ def to_json(model: Model) -> str:
 
 
 def _plain(x: Any) -> Any:
-    """Options as JSON data: plain values as they are, anything else by its repr."""
+    """Options as JSON data, the same text in any process.
+
+    Plain values stay (a mapping's keys sorted), a record becomes an object
+    of its fields, a function its qualified name, anything else its short repr.
+    """
     if x is None or isinstance(x, (bool, str)):
         return x
     if isinstance(x, int):
@@ -122,9 +126,13 @@ def _plain(x: Any) -> Any:
     if isinstance(x, float):
         return x if math.isfinite(x) else repr(x)
     if isinstance(x, Mapping):
-        return {str(k): _plain(v) for k, v in x.items()}
+        return {str(k): _plain(x[k]) for k in sorted(x, key=str)}
     if isinstance(x, (tuple, list, PVector)):
         return [_plain(v) for v in x]
+    if isinstance(x, PClass):
+        return _plain({"record": type(x).__name__, **{k: getattr(x, k) for k in _fields(x)}})
+    if callable(x) and hasattr(x, "__qualname__"):
+        return f"{getattr(x, '__module__', None) or '?'}.{x.__qualname__}"
     return _checks.show(x, limit=200)
 
 
@@ -132,8 +140,9 @@ def run_to_json(run: training.Run) -> str:
     """Save a training :class:`~functional_micrograd.training.Run` as plain JSON text.
 
     Both models and the history round-trip exactly. The options are kept as
-    data: a learning-rate schedule, an optimizer or a loss function is saved
-    by its repr (a str when loaded), since code is never written or read.
+    data: a learning-rate schedule or a loss function is saved by its
+    qualified name and an optimizer as an object of its fields (strs and
+    numbers when loaded), since code is never written or read.
 
     >>> from functional_micrograd import datasets, nn, training
     >>> run = training.train(nn.mlp(2, [3, 1]), datasets.moons(10, seed=0), steps=2)
@@ -175,8 +184,9 @@ def opt_state_to_json(state: Any) -> str:
     return _dumps(kind, "state", body)
 
 
-def _fields(cls: Any) -> tuple[str, ...]:
-    return tuple(cls._pclass_fields)
+def _fields(record: Any) -> tuple[str, ...]:
+    """A record class's (or record's) field names, in the order they are declared."""
+    return tuple(record._pclass_fields)
 
 
 # -- reading: the text -----------------------------------------------------------------
@@ -232,12 +242,15 @@ def _parse(where: str, text: object) -> Any:
 
     capped = getattr(sys, "get_int_max_str_digits", lambda: 0)() > 0
     try:
-        return json.loads(
-            text,
-            parse_constant=no_constants,
-            parse_int=None if capped else whole_number,
-            object_pairs_hook=no_duplicates,
-        )
+        # Parsed JSON has no cycles; the collector's passes over millions of
+        # fresh containers would cost several times the parse itself.
+        with _collector.paused():
+            return json.loads(
+                text,
+                parse_constant=no_constants,
+                parse_int=None if capped else whole_number,
+                object_pairs_hook=no_duplicates,
+            )
     except _Refused as refused:
         raise ValueError(str(refused)) from None
     except RecursionError:
@@ -263,7 +276,7 @@ def _object(where: str, path: str, doc: object, keys: Sequence[str]) -> dict[str
     if not isinstance(doc, dict):
         raise _bad(where, path, f"an object with keys {list(keys)}", doc)
     if doc.keys() != set(keys):
-        unknown = sorted(set(doc) - set(keys))
+        unknown = [k for k in doc if k not in keys]  # in the text's order: no sort of a million
         missing = [k for k in keys if k not in doc]
         raise ValueError(
             f"{where}: {path} must have exactly the keys {list(keys)}"
@@ -292,16 +305,27 @@ def _number(where: str, path: str, x: object) -> float:
 
 
 def _numbers(where: str, path: str, xs: list[Any]) -> list[float]:
-    return [_number(where, f"{path}[{i}]", x) for i, x in enumerate(xs)]
+    """Every item as a finite float; the path of the first bad one is named only on failure."""
+    try:
+        numbers = [float(x) for x in xs if type(x) is float or type(x) is int]
+    except OverflowError:  # an int too large for a float
+        numbers = []
+    if len(numbers) == len(xs) and all(map(math.isfinite, numbers)):
+        return numbers
+    for i, x in enumerate(xs):
+        _number(where, f"{path}[{i}]", x)
+    raise AssertionError("unreachable: some item failed above")  # pragma: no cover
 
 
 def _maybe_number(where: str, path: str, x: object) -> float | None:
     return None if x is None else _number(where, path, x)
 
 
-def _integer(where: str, path: str, x: object, minimum: int) -> int:
+def _integer(where: str, path: str, x: object, minimum: int, maximum: int | None = None) -> int:
     if isinstance(x, bool) or not isinstance(x, int) or x < minimum:
         raise _bad(where, path, f"an integer >= {minimum}", x)
+    if maximum is not None and x > maximum:
+        raise _bad(where, path, f"an integer between {minimum} and {maximum}", x)
     return x
 
 
@@ -330,13 +354,17 @@ class _Plan:
 
     def build(self) -> Model:
         """Check every number, then make the leaves and the records."""
+        where = self.where
+        numbers = [
+            (_numbers(where, f"{path}.w", w), _number(where, f"{path}.b", b))
+            for path, w, b in self.units
+        ]
         leaves: list[Value] = []
-        names = _names(self.structure)
-        for (path, w, b), name in zip(self.units, names):
-            ws = _numbers(self.where, f"{path}.w", w)
-            leaves.extend(_leaf(x, f"{name}w{i}") for i, x in enumerate(ws))
-            leaves.append(_leaf(_number(self.where, f"{path}.b", b), f"{name}b"))
-        return nn.unflatten(self.structure, leaves)
+        with _collector.paused():  # see _collector: leaves make no cycles
+            for (ws, b), name in zip(numbers, _names(self.structure)):
+                leaves.extend([_leaf(x, f"{name}w{i}") for i, x in enumerate(ws)])
+                leaves.append(_leaf(b, f"{name}b"))
+            return nn.unflatten(self.structure, leaves)
 
 
 def _names(shape: Structure) -> list[str]:
@@ -458,8 +486,25 @@ def run_from_json(text: str) -> training.Run:
         history=pvector(history),
         final_loss=final_loss,
         final_accuracy=final_accuracy,
-        options=freeze(options),
+        options=_frozen_options(where, options),
     )
+
+
+def _frozen(doc: Any) -> Any:
+    """Parsed options as frozen data: objects as PMaps, lists as tuples (as metadata keeps them)."""
+    if isinstance(doc, dict):
+        return pmap({k: _frozen(v) for k, v in doc.items()})
+    if isinstance(doc, list):
+        return tuple(_frozen(v) for v in doc)
+    return doc
+
+
+def _frozen_options(where: str, options: dict[str, Any]) -> PMap[str, Any]:
+    try:
+        frozen: PMap[str, Any] = _frozen(options)
+    except RecursionError:
+        raise ValueError(f"{where}: run.options is nested too deeply") from None
+    return frozen
 
 
 def _architecture(where: str, doc: object) -> tuple[tuple[Any, ...], int]:
@@ -469,7 +514,7 @@ def _architecture(where: str, doc: object) -> tuple[tuple[Any, ...], int]:
     kind, sizes = items[0], items[1:]
     if kind not in _MODEL_KINDS:
         raise _bad(where, f"{path}[0]", f"one of {list(_MODEL_KINDS)}", kind)
-    widths = [_integer(where, f"{path}[{i + 1}]", n, 1) for i, n in enumerate(sizes)]
+    widths = [_integer(where, f"{path}[{i + 1}]", n, 1, MAX_TEXT) for i, n in enumerate(sizes)]
     fits = len(widths) >= 2 and (kind == "MLP" or len(widths) == 2)
     if not fits or (kind == "Neuron" and widths[1] != 1):
         raise ValueError(
@@ -506,7 +551,7 @@ def opt_state_from_json(text: str) -> Any:
         if len(items) != count:
             raise ValueError(
                 f"{where}: expected state.{name} to hold {count} numbers, one per parameter of "
-                f"a model shaped {architecture}, got {len(items)}"
+                f"a model shaped {_checks.show(architecture)}, got {len(items)}"
             )
     for name in vectors:
         values[name] = pvector(_numbers(where, f"state.{name}", d[name]))

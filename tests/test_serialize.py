@@ -17,6 +17,7 @@ import builtins
 import importlib
 import json
 import pickle
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ import pytest
 from conftest import time_bound
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pyrsistent import pmap, pvector
 
 import functional_micrograd as fm
 from functional_micrograd.nn import MLP, Layer, Neuron
@@ -175,10 +177,13 @@ def _loads_or_value_error(
         assert message.startswith(f"{load.__name__}: "), message[:200]
         assert len(message) <= MESSAGE_LIMIT, message[:200]
         return
+    dump = DUMPERS[load]
     if load is fm.serialize.from_json:
         assert isinstance(loaded, (Neuron, Layer, MLP))
-    dump = DUMPERS[load]
-    assert dump(load(dump(loaded))) == dump(loaded)
+        assert hexes(load(dump(loaded))) == hexes(loaded)
+    else:
+        text = dump(loaded)
+        assert dump(load(text)) == text
 
 
 def _refused(text: str, limit: float = 2.0, load: Callable[[str], Any] = fm.nn.from_json) -> None:
@@ -709,3 +714,379 @@ NOT_TEXT = [b"{}", bytearray(b"{}"), None, 1, 1.5, ["{}"], {"a": 1}, json.loads(
 def test_loaders_non_str_is_type_error_only(load: Callable[[Any], Any], text: Any) -> None:
     with pytest.raises(TypeError, match=f"{load.__name__}: expected a str of JSON text, got "):
         load(text)
+
+
+# -- runs and optimizer states: round trips -------------------------------------------------
+
+maybe_float = st.none() | any_float
+option_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**18), 10**18) | any_float | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@st.composite
+def runs(draw: st.DrawFn) -> fm.training.Run:
+    """A Run record of any model kind, with any finite numbers in its history."""
+    build = draw(st.sampled_from(shapes))
+    first = model_with(build, draw(st.lists(any_float, min_size=1, max_size=20)))
+    last = model_with(build, draw(st.lists(any_float, min_size=1, max_size=20)))
+    steps = sorted(draw(st.sets(st.integers(0, 10**6), min_size=1, max_size=5)))
+    rows = [
+        fm.training.HistoryRow(
+            step=k,
+            loss=draw(any_float),
+            data_loss=draw(any_float),
+            reg_loss=draw(any_float),
+            accuracy=draw(maybe_float),
+            learning_rate=draw(any_float),
+            val_loss=draw(maybe_float),
+            val_accuracy=draw(maybe_float),
+        )
+        for k in steps
+    ]
+    return fm.training.Run(
+        initial_model=first,
+        final_model=last,
+        history=pvector(rows),
+        final_loss=rows[-1].loss,
+        final_accuracy=rows[-1].accuracy,
+        options=_frozen(draw(st.dictionaries(st.text(max_size=8), option_values, max_size=4))),
+    )
+
+
+def _frozen(x: Any) -> Any:
+    """Options as a run holds them: mappings as PMaps, sequences as tuples."""
+    if isinstance(x, dict):
+        return pmap({k: _frozen(v) for k, v in x.items()})
+    if isinstance(x, list):
+        return tuple(_frozen(v) for v in x)
+    return x
+
+
+def _row_hexes(run: fm.training.Run) -> list[list[str | None]]:
+    return [
+        [None if x is None else float(x).hex() for x in (getattr(row, f) for f in ROW_FIELDS)]
+        for row in run.history
+    ]
+
+
+ROW_FIELDS = tuple(fm.training.HistoryRow._pclass_fields)
+
+
+@given(runs())
+@settings(max_examples=60, deadline=None)
+def test_run_round_trip_bit_exact(run: fm.training.Run) -> None:
+    text = fm.serialize.run_to_json(run)
+    loaded = fm.serialize.run_from_json(text)
+    assert isinstance(loaded, fm.training.Run)
+    assert hexes(loaded.initial_model) == hexes(run.initial_model)
+    assert hexes(loaded.final_model) == hexes(run.final_model)
+    assert repr(loaded.final_model) == repr(run.final_model)
+    assert _row_hexes(loaded) == _row_hexes(run)
+    assert loaded.history == run.history
+    assert (loaded.final_loss, loaded.final_accuracy) == (run.final_loss, run.final_accuracy)
+    assert loaded.options == run.options  # plain data comes back as it went
+    assert fm.serialize.run_to_json(loaded) == text
+
+
+def _trained_runs() -> list[fm.training.Run]:
+    """Real runs of every task, with validation, batches and an optimizer."""
+    moons = fm.datasets.moons(12, seed=1)
+    train_part, val_part = fm.datasets.split(fm.datasets.yinyang(30), (0.7, 0.3))
+    sine = fm.datasets.sine(10, seed=2)
+    return [
+        fm.train(fm.nn.mlp(2, [4, 1], seed=1), moons, steps=3, batch_size=5),
+        fm.train(
+            fm.nn.mlp(2, [4, 3], activation="tanh", seed=2),
+            train_part,
+            steps=3,
+            optimizer=fm.optim.adamw(0.1, b2=0.95),
+            validation=val_part,
+            log_every=2,
+        ),
+        fm.train(fm.nn.layer(1, 1, activation="linear"), sine, steps=2, learning_rate=0.05),
+    ]
+
+
+def test_run_round_trip_of_trained_runs_of_every_task() -> None:
+    for run in _trained_runs():
+        loaded = fm.serialize.run_from_json(fm.serialize.run_to_json(run))
+        assert hexes(loaded.final_model) == hexes(run.final_model)
+        assert hexes(loaded.initial_model) == hexes(run.initial_model)
+        assert _row_hexes(loaded) == _row_hexes(run)
+        # the options come back as data: names where the run had functions
+        assert loaded.options["steps"] == run.options["steps"]
+        assert loaded.options["dataset"] == run.options["dataset"]
+        assert loaded.options["learning_rate"] in (
+            run.options["learning_rate"],
+            "functional_micrograd.training.micrograd_schedule",
+        )
+        # and the loaded final model goes on working
+        x = run.options["dataset"] and (0.5,) * fm.nn.structure(run.final_model).nin
+        assert outputs(loaded.final_model(x)) == outputs(run.final_model(x))
+
+
+OPTIMIZERS = {
+    "sgd": fm.optim.sgd(0.1),
+    "momentum": fm.optim.momentum(0.1),
+    "adam": fm.optim.adam(0.1),
+    "adamw": fm.optim.adamw(0.1),
+    "rmsprop": fm.optim.rmsprop(0.1),
+}
+
+
+@given(
+    name=st.sampled_from(sorted(OPTIMIZERS)),
+    build=st.sampled_from(shapes),
+    numbers=st.lists(any_float, min_size=1, max_size=30),
+    count=st.integers(0, 10**9),
+)
+@settings(max_examples=80, deadline=None)
+def test_opt_state_round_trip_bit_exact(
+    name: str, build: Callable[[], fm.nn.Model], numbers: list[float], count: int
+) -> None:
+    model = build()
+    state = OPTIMIZERS[name].init(model)
+    size = fm.nn.parameter_count(model)
+    vectors = {
+        field: pvector((numbers[i:] + numbers * size)[:size])
+        for i, field in enumerate(
+            f for f in type(state)._pclass_fields if f not in ("count", "architecture")
+        )
+    }
+    state = state.set(count=count, **vectors)
+    text = fm.serialize.opt_state_to_json(state)
+    loaded = fm.serialize.opt_state_from_json(text)
+    assert type(loaded) is type(state)
+    assert loaded == state
+    for field, vector in vectors.items():
+        assert [x.hex() for x in getattr(loaded, field)] == [x.hex() for x in vector]
+    assert fm.serialize.opt_state_to_json(loaded) == text
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_opt_state_loaded_resumes_training_exactly(name: str) -> None:
+    opt = OPTIMIZERS[name]
+    model = fm.nn.mlp(2, [3, 1], seed=4)
+    state = opt.init(model)
+    for x in ([0.5, -1.0], [1.5, 0.25]):
+        model, state = opt.update(model, fm.backward(model(x)), state)
+    loaded = fm.serialize.opt_state_from_json(fm.serialize.opt_state_to_json(state))
+    g = fm.backward(model([0.1, 0.2]))
+    after, _ = opt.update(model, g, state)
+    again, _ = opt.update(model, g, loaded)
+    assert hexes(again) == hexes(after)
+
+
+def test_savers_refuse_what_they_cannot_save() -> None:
+    with pytest.raises(TypeError, match="to_json: expected a Neuron, Layer or MLP"):
+        fm.serialize.to_json([1.0])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="run_to_json: expected a Run"):
+        fm.serialize.run_to_json(fm.nn.neuron(1))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="opt_state_to_json: expected an optimizer state"):
+        fm.serialize.opt_state_to_json(fm.nn.neuron(1))
+
+
+# -- runs and optimizer states: hostile text ------------------------------------------------
+
+VALID_RUN = fm.serialize.run_to_json(
+    fm.train(fm.nn.mlp(2, [2, 1], seed=3), fm.datasets.moons(6, seed=0), steps=2)
+)
+VALID_STATES = {
+    name: fm.serialize.opt_state_to_json(opt.init(fm.nn.mlp(2, [2, 1])))
+    for name, opt in OPTIMIZERS.items()
+}
+OTHER_DOCS = [(fm.serialize.run_from_json, VALID_RUN)] + [
+    (fm.serialize.opt_state_from_json, text) for text in VALID_STATES.values()
+]
+OTHER_IDS = ["Run", *VALID_STATES]
+
+
+@pytest.mark.parametrize(("load", "text"), OTHER_DOCS, ids=OTHER_IDS)
+def test_other_loaders_wrong_value_at_every_position(load: Callable[[str], Any], text: str) -> None:
+    doc = json.loads(text)
+    for path in _paths(doc):
+        for wrong in WRONG_VALUES:
+            _loads_or_value_error(json.dumps(_replaced(doc, path, wrong)), load=load)
+
+
+@pytest.mark.parametrize(("load", "text"), OTHER_DOCS, ids=OTHER_IDS)
+def test_other_loaders_unknown_missing_and_duplicate_keys(
+    load: Callable[[str], Any], text: str
+) -> None:
+    doc = json.loads(text)
+    objects = [path for path in _paths(doc) if isinstance(_at(doc, path), dict)]
+    for path in objects:
+        here = _at(doc, path)
+        if path[-1:] == ("options",) or "options" in path:
+            continue  # options are free-form data
+        _refused(json.dumps(_replaced(doc, path, {**here, "__class__": 1})), load=load)
+        for key in here:
+            _refused(
+                json.dumps(_replaced(doc, path, {k: v for k, v in here.items() if k != key})),
+                load=load,
+            )
+            _refused(_dumps_duplicating(doc, path, key), load=load)
+
+
+@given(which=st.integers(0, len(OTHER_DOCS) - 1), data=st.data())
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_other_loaders_fuzz_structural_mutations(which: int, data: st.DataObject) -> None:
+    load, text = OTHER_DOCS[which]
+    doc = json.loads(text)
+    for _ in range(data.draw(st.integers(1, 4))):
+        doc = _mutate(doc, data)
+    try:
+        dumped = json.dumps(doc)
+    except RecursionError:
+        return
+    _loads_or_value_error(dumped, load=load)
+
+
+@given(st.lists(json_tokens, max_size=80).map("".join) | st.text(max_size=200))
+@settings(max_examples=150, deadline=None)
+def test_other_loaders_fuzz_random_text(text: str) -> None:
+    for load in LOADERS:
+        _loads_or_value_error(text, load=load)
+
+
+def test_loaders_refuse_each_others_documents_by_kind() -> None:
+    with pytest.raises(ValueError, match="run_from_json: expected kind to be 'Run', got 'MLP'"):
+        fm.serialize.run_from_json(VALID_DOCS["MLP"].replace('"model"', '"run"'))
+    with pytest.raises(
+        ValueError, match=r"from_json: .*keys \['format_version', 'kind', 'model'\]"
+    ):
+        fm.nn.from_json(VALID_RUN)
+    with pytest.raises(ValueError, match="opt_state_from_json: expected kind to be one of"):
+        fm.serialize.opt_state_from_json(VALID_DOCS["MLP"].replace('"model"', '"state"'))
+
+
+def test_opt_state_vectors_must_fit_the_architecture() -> None:
+    doc = json.loads(VALID_STATES["adam"])
+    doc["state"]["m"] = doc["state"]["m"][:-1]
+    with pytest.raises(ValueError, match=r"state\.m to hold 9 numbers.*got 8"):
+        fm.serialize.opt_state_from_json(json.dumps(doc))
+    doc = json.loads(VALID_STATES["sgd"])
+    doc["state"]["architecture"] = ["Neuron", 2, 3]
+    with pytest.raises(ValueError, match="architecture"):
+        fm.serialize.opt_state_from_json(json.dumps(doc))
+
+
+def test_run_models_and_history_must_agree() -> None:
+    doc = json.loads(VALID_RUN)
+    other = json.loads(fm.nn.to_json(fm.nn.mlp(2, [3, 1])))
+    bad = _replaced(doc, ("run", "final_model"), {"kind": other["kind"], "model": other["model"]})
+    with pytest.raises(ValueError, match="differ in architecture"):
+        fm.serialize.run_from_json(json.dumps(bad))
+    bad = _replaced(doc, ("run", "final_loss"), 123.0)
+    with pytest.raises(ValueError, match="last row's"):
+        fm.serialize.run_from_json(json.dumps(bad))
+    bad = _replaced(doc, ("run", "history", 1, "step"), 0)
+    with pytest.raises(ValueError, match=r"history\[1\]\.step"):
+        fm.serialize.run_from_json(json.dumps(bad))
+
+
+# -- bounded loading -----------------------------------------------------------------------
+
+MIB = 1024 * 1024
+
+# A child process builds one hostile text of about ``mib`` MiB (without
+# building anything else big) and reports its peak memory growth while
+# from_json refuses it, measured with resource.getrusage.
+PEAK = r"""
+import json, resource, sys
+import functional_micrograd as fm
+
+case, size = sys.argv[1], int(sys.argv[2])
+model_head = '{"format_version": 1, "kind": "MLP", "model": {"layers": ['
+wide = '{"neurons": [{"activation": "relu", "w": ['
+wrong = '], "b": 0}]}, {"neurons": [{"activation": "relu", "w": [1, 1], "b": 0}]}]}}'
+if case in ("ints", "floats"):  # one neuron of millions of weights, then a wrong-width layer
+    item = "1," if case == "ints" else "0.5,"
+    n = (size - len(model_head) - len(wide) - len(wrong)) // len(item)
+    text = model_head + wide + item * (n - 1) + item[:-1] + wrong
+elif case == "objects":  # nothing but tiny objects
+    n = (size - 100) // 9
+    text = model_head + '{"b": 0},' * (n - 1) + '{"b": 0}]}}'
+elif case == "lists":  # nothing but empty lists
+    n = (size - 100) // 3
+    text = model_head + "[]," * (n - 1) + "[]]}}"
+else:  # a valid neuron of many weights: accepted
+    n = (size - 100) // 5
+    head = '{"format_version": 1, "kind": "Neuron", "model": {"activation": "relu", "w": ['
+    text = head + "0.5, " * (n - 1) + '0.5], "b": 0}}'
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    model = fm.nn.from_json(text)
+    outcome, count = "loaded", fm.nn.parameter_count(model)
+except ValueError as error:
+    outcome, count = str(error), 0
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+unit = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is in bytes there, KiB elsewhere
+print(json.dumps({"chars": len(text), "grew": (after - before) * unit, "outcome": outcome,
+                  "parameters": count}))
+"""
+
+
+def _peak(case: str, mib: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK, case, str(mib * MIB)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize(
+    ("case", "mib", "bound"),
+    [
+        ("ints", 8, 6),
+        ("ints", 64, 6),
+        ("floats", 8, 12),
+        ("objects", 8, 30),
+        ("lists", 8, 30),
+    ],
+)
+def test_from_json_hostile_text_peak_memory_is_bounded(case: str, mib: int, bound: int) -> None:
+    # The bounds are serialize.py's: about 4 bytes per character for an array
+    # of small ints, 10 for one of floats, at most 30 for tiny containers.
+    found = _peak(case, mib)
+    assert found["chars"] <= fm.serialize.MAX_TEXT
+    assert found["chars"] > (mib - 1) * MIB
+    assert found["outcome"].startswith("from_json: "), found["outcome"]
+    assert len(found["outcome"]) <= MESSAGE_LIMIT
+    if case in ("ints", "floats"):  # refused at the wrong-width layer, before any Value
+        assert "layers[1] takes 2 inputs but layers[0] has 1 outputs" in found["outcome"]
+    assert found["grew"] <= bound * found["chars"], found
+
+
+def test_from_json_accepted_text_peak_memory_is_bounded() -> None:
+    # An accepted text costs the parse plus the model: at most 30 bytes per
+    # character and 300 per parameter.
+    found = _peak("valid", 2)
+    assert found["outcome"] == "loaded"
+    assert found["parameters"] > 400_000
+    assert found["grew"] <= 30 * found["chars"] + 300 * found["parameters"], found
+
+
+def test_from_json_messages_stay_short_for_huge_documents() -> None:
+    many_keys = json.dumps(
+        {"format_version": 1, "kind": "MLP", "model": {f"k{i}": 0 for i in range(200_000)}}
+    )
+    long_key = json.dumps({"format_version": 1, "kind": "MLP", "model": {"x" * 10**6: 0}})
+    long_kind = json.dumps({"format_version": 1, "kind": "M" * 10**6, "model": {}})
+    duplicates = "{" + ", ".join(f'"k{i % 1000}": 0' for i in range(200_000)) + "}"
+    wide = json.dumps({"format_version": 1, "kind": "MLP", "model": {"layers": [0] * 10**6}})
+    for text in (many_keys, long_key, long_kind, duplicates, wide):
+        _refused(text, limit=10.0)
+    with pytest.raises(
+        ValueError, match=r"unknown: \['k0', 'k1', 'k2', 'k3', 'k4', \.\.\. \(200000 in all\)\]"
+    ):
+        fm.nn.from_json(many_keys)
