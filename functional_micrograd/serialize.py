@@ -8,13 +8,16 @@ unknown or duplicate keys, or of another version raises ``ValueError``
 saying where (a message of at most a few hundred characters).
 
 Loading is bounded. A text of more than :data:`MAX_TEXT` characters is
-refused before it is parsed. The whole document is then checked, shape
-first (keys, lengths, every layer's width against the next), numbers
-second, before a single Value is made, and the records are built last,
-through their own constructors. So a text that is refused costs at most
-the parsed JSON, about 4 to 8 bytes per character for arrays of numbers and
-at most about 30 for a text of nothing but tiny objects; a text that is
-accepted costs that plus the model it holds, about 150 bytes per parameter.
+refused before it is parsed. The parse runs with the cyclic collector paused
+(parsed JSON has no cycles); the whole document is then checked, shape first
+(keys, lengths, every layer's width against the next) and numbers second,
+before a single Value is made, and the records are built last, by the
+walker's :func:`~functional_micrograd.nn.unflatten`, which checks them as
+their constructors do. So a text that is refused costs at most the parsed
+JSON: about 4 bytes per character for an array of small ints, 10 for an
+array of floats, and at most about 30 for the worst case, a text of nothing
+but tiny objects or empty lists. A text that is accepted costs that plus the
+model it holds, at most about 300 bytes per parameter.
 
 >>> from functional_micrograd import nn
 >>> text = to_json(nn.neuron(2, seed=0))
