@@ -271,8 +271,10 @@ _new = object.__new__
 _NEURON_SLOTS = tuple(
     Neuron.__dict__[k].__set__ for k in ("w", "b", "activation", "_pclass_frozen")
 )
-_LAYER_SLOTS = tuple(Layer.__dict__[k].__set__ for k in ("neurons", "_pclass_frozen"))
-_MLP_SLOTS = tuple(MLP.__dict__[k].__set__ for k in ("layers", "_pclass_frozen"))
+_SLOTS = {
+    cls: tuple(cls.__dict__[k].__set__ for k in (name, "_pclass_frozen"))
+    for cls, name in ((Layer, "neurons"), (MLP, "layers"))
+}
 
 
 def _neuron(w: tuple[Value, ...], b: Value, activation: str) -> Neuron:
@@ -294,26 +296,27 @@ def _neuron(w: tuple[Value, ...], b: Value, activation: str) -> Neuron:
     return Neuron(w=w, b=b, activation=activation)
 
 
+def _parts_record(cls: Any, name: str, parts: tuple[Any, ...], invariant: Any) -> Any:
+    """``cls(**{name: parts})`` for a Layer or MLP, checked as that is."""
+    if type(parts) is tuple and invariant(parts)[0]:
+        set_parts, freeze = _SLOTS[cls]
+        record = _new(cls)
+        set_parts(record, parts)
+        freeze(record, True)
+        return record
+    return cls(**{name: parts})
+
+
 def _layer(neurons: tuple[Neuron, ...]) -> Layer:
     """``Layer(neurons=neurons)``, checked as that is."""
-    if type(neurons) is tuple and _same_widths(neurons)[0]:
-        set_neurons, freeze = _LAYER_SLOTS
-        row: Layer = _new(Layer)
-        set_neurons(row, neurons)
-        freeze(row, True)
-        return row
-    return Layer(neurons=neurons)
+    row: Layer = _parts_record(Layer, "neurons", neurons, _same_widths)
+    return row
 
 
 def _mlp(layers: tuple[Layer, ...]) -> MLP:
     """``MLP(layers=layers)``, checked as that is."""
-    if type(layers) is tuple and _chained(layers)[0]:
-        set_layers, freeze = _MLP_SLOTS
-        model: MLP = _new(MLP)
-        set_layers(model, layers)
-        freeze(model, True)
-        return model
-    return MLP(layers=layers)
+    model: MLP = _parts_record(MLP, "layers", layers, _chained)
+    return model
 
 
 # -- checking arguments -----------------------------------------------------------
