@@ -705,45 +705,6 @@ def unflatten(skeleton: Structure, params: Sequence[Value]) -> Model:
     return _mlp(tuple([_layer(units) for units in rows]))
 
 
-def _check_structure(
-    where: str, kind: object, layers: Sequence[Sequence[tuple[int, str]]]
-) -> Structure:
-    """A :class:`Structure` from plain data, checked by the records' own rules.
-
-    Nothing but ints and strs is made, so a structure that could never be a
-    model is refused before any parameter exists (see serialize.py).
-    """
-    if kind not in _KINDS:
-        raise ValueError(
-            f"{where}: expected kind to be one of {', '.join(_KINDS)}, got {_checks.show(kind)}"
-        )
-    if (
-        not layers
-        or (kind != "MLP" and len(layers) != 1)
-        or (kind == "Neuron" and len(layers[0]) != 1)
-    ):
-        raise ValueError(f"{where}: a {kind} cannot have {len(layers)} layers")
-    for i, row in enumerate(layers):
-        if not row:
-            raise ValueError(f"{where}: layers[{i}] has no neurons")
-        for j, (nin, activation) in enumerate(row):
-            problem = _activation_problem(activation)
-            if problem is not None:
-                raise ValueError(f"{where}: layers[{i}] neuron {j}: {problem}")
-            if nin < 1:
-                raise ValueError(f"{where}: layers[{i}] neuron {j} has no weights")
-        problem = _width_problem([nin for nin, _ in row])
-        if problem is not None:
-            raise ValueError(f"{where}: layers[{i}]: {problem}")
-    problem = _chain_problem([(row[0][0], len(row)) for row in layers])
-    if problem is not None:
-        raise ValueError(f"{where}: {problem}")
-    return Structure(str(kind), tuple(tuple((int(n), str(a)) for n, a in row) for row in layers))
-
-
-_KINDS = ("Neuron", "Layer", "MLP")
-
-
 # -- parameters and updates ---------------------------------------------------------
 
 
