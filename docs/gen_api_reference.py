@@ -41,6 +41,7 @@ MODULES = (
     "losses",
     "optim",
     "training",
+    "serialize",
     "plot_data",
     "graph",
     "explorer",

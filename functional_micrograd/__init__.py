@@ -20,6 +20,7 @@ from functional_micrograd import (
     plot_data,
     primitives,
     rng,
+    serialize,
     training,
     transforms,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "primitives",
     "relu",
     "rng",
+    "serialize",
     "sigmoid",
     "sin",
     "softplus",

@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 from functional_micrograd import losses
 from functional_micrograd.autodiff import backward
 from functional_micrograd.jit import Trace, _emit, _Recheck, make_trace
-from functional_micrograd.nn import Model, _nin, _nout, forward, parameters, with_parameters
+from functional_micrograd.nn import Model, forward, structure, with_parameters
 from functional_micrograd.value import Value, _leaf
 
 __all__ = ["Kernel", "Recheck", "kernel", "supports"]
@@ -88,7 +88,7 @@ def kernel(model: Model, loss: Any, scale: float | None) -> Kernel:
 
     Compiled kernels are kept, one per architecture, loss and scale.
     """
-    key = (repr(model), loss, scale)  # the repr names every layer's width and activation
+    key = (structure(model), loss, scale)  # every neuron's inputs and activation
     with _lock:
         found = _kernels.get(key)
     if found is None:
@@ -100,13 +100,14 @@ def kernel(model: Model, loss: Any, scale: float | None) -> Kernel:
     return found
 
 
-_kernels: dict[tuple[str, Any, float | None], Kernel] = {}
+_kernels: dict[tuple[Any, Any, float | None], Kernel] = {}
 _lock = threading.Lock()
 
 
 def _compile(model: Model, loss: Any, scale: float | None) -> Kernel:
     start = time.perf_counter()
-    n, width, outputs = len(parameters(model)), _nin(model), _nout(model)
+    shape = structure(model)
+    n, width, outputs = shape.size, shape.nin, shape.nout
     classes = range(outputs) if loss is losses.cross_entropy else (None,)
     traces = [_trace(model, n, width, loss, scale, c) for c in classes]
     source, namespace = _loop_source(traces, n, width, outputs, scale is not None, classes)

@@ -31,10 +31,10 @@ from functional_micrograd.nn import (
     Model,
     _argmax,
     _check_model,
-    _nout,
     forward,
     logsumexp,
     parameters,
+    structure,
 )
 from functional_micrograd.value import (
     Operand,
@@ -106,7 +106,7 @@ def _check_data(
         raise ValueError(
             f"{where}: expected as many labels as points, got {len(rows)} xs and {len(targets)} ys"
         )
-    outputs = _nout(model)
+    outputs = structure(model).nout
     if where == "cross_entropy" and outputs < 2:
         raise ValueError(
             f"cross_entropy: expected a model with K >= 2 outputs (one logit per class), "

@@ -18,10 +18,10 @@ MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2)], Layer of [Linear
 from __future__ import annotations
 
 import itertools
-import json
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pyrsistent import PClass, field
 
@@ -42,6 +42,9 @@ from functional_micrograd.value import (
 )
 from functional_micrograd.value import logsumexp as _logsumexp
 
+if TYPE_CHECKING:  # at run time these come from serialize on first use; see __getattr__
+    from functional_micrograd.serialize import FORMAT_VERSION, from_json, to_json
+
 __all__ = [
     "ACTIVATIONS",
     "FORMAT_VERSION",
@@ -51,7 +54,9 @@ __all__ = [
     "Model",
     "Neuron",
     "Output",
+    "Structure",
     "apply_gradients",
+    "flatten",
     "forward",
     "from_json",
     "layer",
@@ -63,7 +68,9 @@ __all__ = [
     "parameters",
     "predict",
     "softmax",
+    "structure",
     "to_json",
+    "unflatten",
     "with_parameters",
 ]
 
@@ -103,6 +110,8 @@ class _Habits:
     __slots__ = ()
 
     def __getattr__(self, name: str) -> Any:
+        if name[:1] == "_":  # pyrsistent probes its own slots while it builds a record
+            raise AttributeError(name)
         hint = _HABITS.get(name)
         if hint is not None:
             raise AttributeError(hint.format(kind=type(self).__name__))
@@ -118,37 +127,60 @@ def _no_positional(kind: str, builder: str, args: tuple[Any, ...]) -> None:
         )
 
 
-def _all_values(w: tuple[Any, ...]) -> tuple[bool, str]:
-    ok = len(w) > 0 and all(isinstance(x, Value) for x in w)
-    return ok, f"Neuron.w must be a non-empty tuple of Values, got {w!r}"
+_OK = (True, None)
 
 
-def _known_activation(name: str) -> tuple[bool, str]:
-    return name in _NONLINEARITIES, f"Neuron.activation must be one of {ACTIVATIONS}, got {name!r}"
-
-
-def _same_widths(neurons: tuple[Any, ...]) -> tuple[bool, str]:
-    ok = (
-        len(neurons) > 0
-        and all(isinstance(n, Neuron) for n in neurons)
-        and len({len(n.w) for n in neurons}) == 1
-    )
-    return ok, "Layer.neurons must be a non-empty tuple of Neurons with the same number of inputs"
-
-
-def _chained(layers: tuple[Any, ...]) -> tuple[bool, str]:
-    ok = (
-        len(layers) > 0
-        and all(isinstance(row, Layer) for row in layers)
-        and all(
-            len(before.neurons) == len(after.neurons[0].w)
-            for before, after in itertools.pairwise(layers)
-        )
-    )
+def _activation_problem(activation: object) -> str | None:
+    """The one rule for an activation name: None when it is known, else what is wrong."""
+    if isinstance(activation, str) and activation in _NONLINEARITIES:
+        return None
     return (
-        ok,
-        "MLP.layers must be a non-empty tuple of Layers, each as wide as the next one's input",
+        f"expected activation to be one of {', '.join(ACTIVATIONS)}, got {_checks.show(activation)}"
     )
+
+
+def _width_problem(widths: Sequence[int]) -> str | None:
+    """A Layer's rule: every neuron reads the same inputs."""
+    if len(set(widths)) > 1:
+        shown = ", ".join(map(str, sorted(set(widths))[:5]))
+        return f"its neurons take different numbers of inputs ({shown})"
+    return None
+
+
+def _chain_problem(rows: Sequence[tuple[int, int]]) -> str | None:
+    """An MLP's rule, on (inputs, outputs) per layer: each layer feeds the next."""
+    for i in range(1, len(rows)):
+        if rows[i][0] != rows[i - 1][1]:
+            return (
+                f"layers[{i}] takes {rows[i][0]} inputs but layers[{i - 1}] has "
+                f"{rows[i - 1][1]} outputs"
+            )
+    return None
+
+
+def _all_values(w: tuple[Any, ...]) -> tuple[bool, Any]:
+    if len(w) > 0 and all(isinstance(x, Value) for x in w):
+        return _OK
+    return False, f"Neuron.w must be a non-empty tuple of Values, got {_checks.describe(w)}"
+
+
+def _known_activation(name: str) -> tuple[bool, Any]:
+    problem = _activation_problem(name)
+    return _OK if problem is None else (False, f"Neuron: {problem}")
+
+
+def _same_widths(neurons: tuple[Any, ...]) -> tuple[bool, Any]:
+    if not neurons or not all(isinstance(n, Neuron) for n in neurons):
+        return False, "Layer.neurons must be a non-empty tuple of Neurons"
+    problem = _width_problem([len(n.w) for n in neurons])
+    return _OK if problem is None else (False, f"Layer.neurons: {problem}")
+
+
+def _chained(layers: tuple[Any, ...]) -> tuple[bool, Any]:
+    if not layers or not all(isinstance(row, Layer) for row in layers):
+        return False, "MLP.layers must be a non-empty tuple of Layers"
+    problem = _chain_problem([(len(row.neurons[0].w), len(row.neurons)) for row in layers])
+    return _OK if problem is None else (False, f"MLP.layers: {problem}")
 
 
 class Neuron(_Habits, PClass):
@@ -224,6 +256,68 @@ class MLP(_Habits, PClass):
 Model = Neuron | Layer | MLP
 """Anything :func:`forward`, :func:`parameters` and the updates accept."""
 
+MODELS = (Neuron, Layer, MLP)
+"""The model record types, for a record field that holds a model."""
+
+
+# -- the records' constructors, on the hot path -----------------------------------------
+# pyrsistent's generic constructor costs ~10 us a record (a factory lookup, a
+# type check and a frozen-flag probe per field); an update rebuilds every
+# neuron. These run the same checks (the field's type, the invariant
+# functions above) and set the slots directly; where a check fails they call
+# the constructor itself, so the error is the record's own.
+
+_new = object.__new__
+_NEURON_SLOTS = tuple(
+    Neuron.__dict__[k].__set__ for k in ("w", "b", "activation", "_pclass_frozen")
+)
+_SLOTS = {
+    cls: tuple(cls.__dict__[k].__set__ for k in (name, "_pclass_frozen"))
+    for cls, name in ((Layer, "neurons"), (MLP, "layers"))
+}
+
+
+def _neuron(w: tuple[Value, ...], b: Value, activation: str) -> Neuron:
+    """``Neuron(w=w, b=b, activation=activation)``, checked as that is."""
+    if (
+        type(w) is tuple
+        and isinstance(b, Value)
+        and type(activation) is str
+        and _all_values(w)[0]
+        and _known_activation(activation)[0]
+    ):
+        set_w, set_b, set_activation, freeze = _NEURON_SLOTS
+        unit: Neuron = _new(Neuron)
+        set_w(unit, w)
+        set_b(unit, b)
+        set_activation(unit, activation)
+        freeze(unit, True)
+        return unit
+    return Neuron(w=w, b=b, activation=activation)
+
+
+def _parts_record(cls: Any, name: str, parts: tuple[Any, ...], invariant: Any) -> Any:
+    """``cls(**{name: parts})`` for a Layer or MLP, checked as that is."""
+    if type(parts) is tuple and invariant(parts)[0]:
+        set_parts, freeze = _SLOTS[cls]
+        record = _new(cls)
+        set_parts(record, parts)
+        freeze(record, True)
+        return record
+    return cls(**{name: parts})
+
+
+def _layer(neurons: tuple[Neuron, ...]) -> Layer:
+    """``Layer(neurons=neurons)``, checked as that is."""
+    row: Layer = _parts_record(Layer, "neurons", neurons, _same_widths)
+    return row
+
+
+def _mlp(layers: tuple[Layer, ...]) -> MLP:
+    """``MLP(layers=layers)``, checked as that is."""
+    model: MLP = _parts_record(MLP, "layers", layers, _chained)
+    return model
+
 
 # -- checking arguments -----------------------------------------------------------
 
@@ -233,12 +327,10 @@ def _check_size(where: str, name: str, n: object) -> int:
 
 
 def _check_activation(where: str, activation: object) -> str:
-    if not isinstance(activation, str) or activation not in _NONLINEARITIES:
-        raise ValueError(
-            f"{where}: expected activation to be one of {', '.join(ACTIVATIONS)}, "
-            f"got {activation!r}"
-        )
-    return activation
+    problem = _activation_problem(activation)
+    if problem is not None:
+        raise ValueError(f"{where}: {problem}")
+    return activation  # type: ignore[return-value]
 
 
 def _check_seed(where: str, seed: object) -> int:
@@ -246,7 +338,7 @@ def _check_seed(where: str, seed: object) -> int:
 
 
 def _check_model(where: str, model: object) -> Model:
-    if not isinstance(model, (Neuron, Layer, MLP)):
+    if not isinstance(model, MODELS):
         raise TypeError(f"{where}: expected a Neuron, Layer or MLP, got {type(model).__name__}")
     return model
 
@@ -363,19 +455,7 @@ def mlp(
 
 
 def _nin(model: Model) -> int:
-    if isinstance(model, Neuron):
-        return len(model.w)
-    if isinstance(model, Layer):
-        return len(model.neurons[0].w)
-    return len(model.layers[0].neurons[0].w)
-
-
-def _nout(model: Model) -> int:
-    if isinstance(model, Neuron):
-        return 1
-    if isinstance(model, Layer):
-        return len(model.neurons)
-    return len(model.layers[-1].neurons)
+    return len(_parts(model)[1][0][0].w)
 
 
 def _neuron_forward(unit: Neuron, xs: tuple[Value, ...]) -> Value:
@@ -383,10 +463,6 @@ def _neuron_forward(unit: Neuron, xs: tuple[Value, ...]) -> Value:
     for wi, xi in zip(unit.w, xs):
         act = _add(act, _mul(wi, xi))
     return _NONLINEARITIES[unit.activation](act)
-
-
-def _layer_forward(row: Layer, xs: tuple[Value, ...]) -> tuple[Value, ...]:
-    return tuple([_neuron_forward(unit, xs) for unit in row.neurons])
 
 
 def _inputs(where: str, model: Model, x: object) -> tuple[Value, ...]:
@@ -415,11 +491,8 @@ def forward(model: Model, x: Sequence[Operand]) -> Output:
     _check_model("forward", model)
     xs = _inputs("forward", model, x)
     with _collector.paused():  # see _collector: a forward pass makes no cycles
-        if isinstance(model, Neuron):
-            return _neuron_forward(model, xs)
-        rows = (model,) if isinstance(model, Layer) else model.layers
-        for row in rows:
-            xs = _layer_forward(row, xs)
+        for units in _parts(model)[1]:
+            xs = tuple([_neuron_forward(unit, xs) for unit in units])
     return xs[0] if len(xs) == 1 else xs
 
 
@@ -509,6 +582,123 @@ def softmax(values: Iterable[Operand]) -> tuple[Value, ...]:
     return tuple(v.exp() for v in log_softmax(_values("softmax", values)))
 
 
+# -- the walker: a model as its parameters and a structure ---------------------------
+
+
+class Structure(NamedTuple):
+    """A model without its numbers: what :func:`unflatten` needs to rebuild it.
+
+    Fields:
+        kind: ``"Neuron"``, ``"Layer"`` or ``"MLP"``.
+        layers: per layer, per neuron, its number of inputs and its activation
+            (a Neuron is one layer of one neuron, a Layer one layer).
+
+    >>> structure(mlp(2, [3, 1]))
+    Structure(kind='MLP', layers=(((2, 'relu'), (2, 'relu'), (2, 'relu')), ((3, 'linear'),)))
+    >>> s = structure(mlp(2, [3, 1]))
+    >>> s.nin, s.nout, s.size, s.shape
+    (2, 1, 13, ('MLP', 2, 3, 1))
+    """
+
+    kind: str
+    layers: tuple[tuple[tuple[int, str], ...], ...]
+
+    @property
+    def nin(self) -> int:
+        """How many inputs the model reads."""
+        return self.layers[0][0][0]
+
+    @property
+    def nout(self) -> int:
+        """How many outputs it gives."""
+        return len(self.layers[-1])
+
+    @property
+    def size(self) -> int:
+        """How many parameters it holds."""
+        return sum(nin + 1 for row in self.layers for nin, _ in row)
+
+    @property
+    def shape(self) -> tuple[Any, ...]:
+        """The kind, the inputs and every layer's width: what an optimizer's state must match."""
+        return (self.kind, self.nin, *(len(row) for row in self.layers))
+
+
+def _parts(model: Model) -> tuple[str, tuple[tuple[Neuron, ...], ...]]:
+    """The model's kind and its neurons, layer by layer: the one place that asks its class."""
+    if isinstance(model, MLP):
+        return "MLP", tuple([row.neurons for row in model.layers])
+    if isinstance(model, Layer):
+        return "Layer", (model.neurons,)
+    return "Neuron", ((model,),)
+
+
+def structure(model: Model) -> Structure:
+    """The model's :class:`Structure`: its kind and every neuron's inputs and activation.
+
+    >>> structure(neuron(3, activation="tanh"))
+    Structure(kind='Neuron', layers=(((3, 'tanh'),),))
+    """
+    kind, rows = _parts(_check_model("structure", model))
+    return Structure(
+        kind, tuple([tuple([(len(u.w), u.activation) for u in units]) for units in rows])
+    )
+
+
+def flatten(model: Model) -> tuple[tuple[Value, ...], Structure]:
+    """A model as data: its parameters in micrograd's order and its :class:`Structure`.
+
+    The order is micrograd's: layer by layer, neuron by neuron, the weights
+    then the bias. :func:`unflatten` is the inverse.
+
+    >>> params, shape = flatten(neuron(2))
+    >>> [p.label for p in params], shape.kind
+    (['w0', 'w1', 'b'], 'Neuron')
+    """
+    kind, rows = _parts(_check_model("flatten", model))
+    params: list[Value] = []
+    extend, append = params.extend, params.append
+    layers = []
+    for units in rows:
+        layers.append(tuple([(len(u.w), u.activation) for u in units]))
+        for u in units:
+            extend(u.w)
+            append(u.b)
+    return tuple(params), Structure(kind, tuple(layers))
+
+
+def unflatten(skeleton: Structure, params: Sequence[Value]) -> Model:
+    """The model of this structure holding these parameters (as :func:`flatten` gives them).
+
+    Every record is checked as its own constructor checks it (the field types
+    and the invariants), so a wrong structure or a non-Value is refused there.
+
+    >>> model = mlp(2, [3, 1])
+    >>> params, shape = flatten(model)
+    >>> again = unflatten(shape, params)
+    >>> repr(again) == repr(model), parameters(again) == params
+    (True, True)
+    """
+    if len(params) != skeleton.size:
+        raise ValueError(
+            f"unflatten: expected {skeleton.size} parameters for this structure, got {len(params)}"
+        )
+    i = 0
+    rows = []
+    for row in skeleton.layers:
+        units = []
+        for nin, activation in row:
+            j = i + nin
+            units.append(_neuron(tuple(params[i:j]), params[j], activation))
+            i = j + 1
+        rows.append(tuple(units))
+    if skeleton.kind == "Neuron":
+        return rows[0][0]
+    if skeleton.kind == "Layer":
+        return _layer(rows[0])
+    return _mlp(tuple([_layer(units) for units in rows]))
+
+
 # -- parameters and updates ---------------------------------------------------------
 
 
@@ -518,20 +708,7 @@ def parameters(model: Model) -> tuple[Value, ...]:
     >>> [p.label for p in parameters(neuron(2))]
     ['w0', 'w1', 'b']
     """
-    _check_model("parameters", model)
-    return tuple(_iter_parameters(model))
-
-
-def _iter_parameters(model: Model) -> Iterator[Value]:
-    if isinstance(model, Neuron):
-        yield from model.w
-        yield model.b
-    elif isinstance(model, Layer):
-        for unit in model.neurons:
-            yield from _iter_parameters(unit)
-    else:
-        for row in model.layers:
-            yield from _iter_parameters(row)
+    return flatten(model)[0]
 
 
 def parameter_count(model: Model) -> int:
@@ -540,16 +717,7 @@ def parameter_count(model: Model) -> int:
     >>> parameter_count(mlp(2, [16, 16, 1]))
     337
     """
-    return len(parameters(model))
-
-
-def _rebuild(model: Model, new: Iterator[Value]) -> Model:
-    if isinstance(model, Neuron):
-        w = tuple(next(new) for _ in model.w)
-        return Neuron(w=w, b=next(new), activation=model.activation)
-    if isinstance(model, Layer):
-        return Layer(neurons=tuple(_rebuild(unit, new) for unit in model.neurons))
-    return MLP(layers=tuple(_rebuild(row, new) for row in model.layers))
+    return structure(model).size
 
 
 def with_parameters(model: Model, values: Iterable[float | Value]) -> Model:
@@ -563,7 +731,8 @@ def with_parameters(model: Model, values: Iterable[float | Value]) -> Model:
     >>> [p.data for p in parameters(m)], round(n.w[0].data, 4)
     ([1.0, 2.0, 0.5], 0.7666)
     """
-    old = parameters(model)
+    _check_model("with_parameters", model)
+    old, skeleton = flatten(model)
     given = tuple(values)
     if len(given) != len(old):
         raise ValueError(f"with_parameters: expected {len(old)} values, got {len(given)}")
@@ -571,7 +740,7 @@ def with_parameters(model: Model, values: Iterable[float | Value]) -> Model:
         v if isinstance(v, Value) else _leaf(_checks.number("with_parameters", "v", v), p.label)
         for p, v in zip(old, given)
     ]
-    return _rebuild(model, iter(new))
+    return unflatten(skeleton, new)
 
 
 def _check_learning_rate(where: str, learning_rate: object) -> float:
@@ -596,189 +765,42 @@ def apply_gradients(model: Model, gradients: Gradients[float], learning_rate: fl
             f"apply_gradients: expected Gradients (from backward), got {type(gradients).__name__}"
         )
     rate = _check_learning_rate("apply_gradients", learning_rate)
+    params, skeleton = flatten(model)
     table = gradients.table
+    return _descend(
+        "apply_gradients", params, skeleton, [table.get(p.id, 0.0) for p in params], rate
+    )
+
+
+def _descend(
+    where: str, params: tuple[Value, ...], skeleton: Structure, steps: list[float], rate: float
+) -> Model:
+    """The model holding ``p - rate * step`` for each parameter; a non-finite one raises."""
     new = []
-    for p in parameters(model):
-        data = p.data - rate * table.get(p.id, 0.0)
+    for p, step in zip(params, steps):
+        data = p.data - rate * step
         if not math.isfinite(data):
             raise OverflowError(
-                f"apply_gradients: parameter {p.label or p.id} would become {data!r} "
-                f"({p.data!r} - {rate!r} * {table.get(p.id, 0.0)!r})"
+                f"{where}: parameter {p.label or p.id} would become {data!r} "
+                f"({p.data!r} - {rate!r} * {step!r})"
             )
         new.append(_leaf(data, p.label))
-    return _rebuild(model, iter(new))
+    return unflatten(skeleton, new)
 
 
-# -- saving and loading -----------------------------------------------------------
+# -- saving and loading lives in serialize.py ------------------------------------------
 
-FORMAT_VERSION = 1
-"""The ``format_version`` that :func:`to_json` writes and :func:`from_json` reads."""
-
-_KINDS = ("Neuron", "Layer", "MLP")
-_MAX_TEXT = 64 * 1024 * 1024
+_SERIALIZED = ("FORMAT_VERSION", "from_json", "to_json")
 
 
-def _neuron_doc(unit: Neuron) -> dict[str, Any]:
-    return {"activation": unit.activation, "w": [w.data for w in unit.w], "b": unit.b.data}
-
-
-def _layer_doc(row: Layer) -> dict[str, Any]:
-    return {"neurons": [_neuron_doc(unit) for unit in row.neurons]}
-
-
-def to_json(model: Model) -> str:
-    """Save a model as plain JSON text; every float round-trips exactly.
-
-    >>> text = to_json(neuron(2, seed=0))
-    >>> text[:40]
-    '{"format_version": 1, "kind": "Neuron", '
-    >>> from_json(text).w[0].data == neuron(2, seed=0).w[0].data
-    True
-    """
-    _check_model("to_json", model)
-    if isinstance(model, Neuron):
-        doc = _neuron_doc(model)
-    elif isinstance(model, Layer):
-        doc = _layer_doc(model)
-    else:
-        doc = {"layers": [_layer_doc(row) for row in model.layers]}
-    kind = type(model).__name__
-    return json.dumps({"format_version": FORMAT_VERSION, "kind": kind, "model": doc})
-
-
-def _bad(path: str, expected: str, got: object) -> ValueError:
-    shown = repr(got)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return ValueError(f"from_json: expected {path} to be {expected}, got {shown}")
-
-
-def _object(path: str, doc: object, keys: set[str]) -> dict[str, Any]:
-    if not isinstance(doc, dict):
-        raise _bad(path, f"an object with keys {sorted(keys)}", doc)
-    if set(doc) != keys:
-        unknown = sorted(set(doc) - keys)
-        missing = sorted(keys - set(doc))
-        raise ValueError(
-            f"from_json: {path} must have exactly the keys {sorted(keys)}"
-            + (f"; unknown: {unknown}" if unknown else "")
-            + (f"; missing: {missing}" if missing else "")
-        )
-    return doc
-
-
-def _list(path: str, doc: object) -> list[Any]:
-    if not isinstance(doc, list) or not doc:
-        raise _bad(path, "a non-empty list", doc)
-    return doc
-
-
-def _number(path: str, doc: object) -> float:
-    if isinstance(doc, bool) or not isinstance(doc, (int, float)):
-        raise _bad(path, "a number", doc)
-    try:
-        number = float(doc)
-    except OverflowError:
-        raise _bad(path, "a finite number", doc) from None
-    if not math.isfinite(number):
-        raise _bad(path, "a finite number", doc)
-    return number
-
-
-def _load_neuron(path: str, doc: object, name: str) -> Neuron:
-    d = _object(path, doc, {"activation", "w", "b"})
-    activation = d["activation"]
-    if not isinstance(activation, str) or activation not in _NONLINEARITIES:
-        raise _bad(f"{path}.activation", f"one of {list(ACTIVATIONS)}", activation)
-    ws = _list(f"{path}.w", d["w"])
-    w = tuple(_leaf(_number(f"{path}.w[{i}]", x), f"{name}w{i}") for i, x in enumerate(ws))
-    b = _leaf(_number(f"{path}.b", d["b"]), f"{name}b")
-    return Neuron(w=w, b=b, activation=activation)
-
-
-def _load_layer(path: str, doc: object, name: str) -> Layer:
-    rows = _list(f"{path}.neurons", _object(path, doc, {"neurons"})["neurons"])
-    units = tuple(
-        _load_neuron(f"{path}.neurons[{j}]", unit, f"{name}N{j}.") for j, unit in enumerate(rows)
-    )
-    widths = {len(unit.w) for unit in units}
-    if len(widths) != 1:
-        raise ValueError(f"from_json: the neurons of {path} have different input widths {widths}")
-    return Layer(neurons=units)
-
-
-def _load_mlp(path: str, doc: object) -> MLP:
-    rows = _list(f"{path}.layers", _object(path, doc, {"layers"})["layers"])
-    layers = tuple(_load_layer(f"{path}.layers[{i}]", row, f"L{i}.") for i, row in enumerate(rows))
-    for i in range(1, len(layers)):
-        expected, got = len(layers[i - 1].neurons), len(layers[i].neurons[0].w)
-        if expected != got:
-            raise ValueError(
-                f"from_json: {path}.layers[{i}] takes {got} inputs but layer {i - 1} "
-                f"has {expected} outputs"
-            )
-    return MLP(layers=layers)
-
-
-def _parse(text: str) -> object:
-    def no_constants(name: str) -> None:
-        raise ValueError(f"from_json: {name} is not allowed; every number must be finite")
-
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [k for k, _ in pairs]
-        if len(set(keys)) != len(keys):
-            raise ValueError(f"from_json: duplicate keys in an object: {sorted(keys)}")
-        return dict(pairs)
-
-    def whole_number(digits: str) -> int:
-        # No float has over 309 integer digits; int() itself refuses very long
-        # digit strings with a message about interpreter limits.
-        if len(digits) > 400:
-            raise ValueError(
-                f"from_json: an integer of {len(digits)} digits is too large to be a float"
-            )
-        return int(digits)
-
-    try:
-        return json.loads(
-            text,
-            parse_constant=no_constants,
-            parse_int=whole_number,
-            object_pairs_hook=no_duplicates,
-        )
-    except RecursionError:
-        raise ValueError("from_json: the text is nested too deeply to be a model") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"from_json: not valid JSON ({error})") from None
-
-
-def from_json(text: str) -> Model:
-    """Load a model saved by :func:`to_json`.
-
-    Only plain JSON is read: nothing named in the text is imported or run.
-    Anything malformed, truncated, wrongly shaped or with unknown keys raises
-    ``ValueError`` saying where.
-
-    >>> from_json(to_json(mlp(2, [3, 1])))
-    MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(3)]]
-    >>> from_json('{"format_version": 2, "kind": "MLP", "model": {}}')
-    Traceback (most recent call last):
-    ...
-    ValueError: from_json: expected format_version to be 1, got 2
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"from_json: expected a str of JSON text, got {type(text).__name__}")
-    if len(text) > _MAX_TEXT:
-        raise ValueError(f"from_json: the text is {len(text)} characters; at most {_MAX_TEXT}")
-    top = _object("the document", _parse(text), {"format_version", "kind", "model"})
-    version = top["format_version"]
-    if isinstance(version, bool) or version != FORMAT_VERSION:
-        raise _bad("format_version", str(FORMAT_VERSION), version)
-    kind = top["kind"]
-    if kind == "Neuron":
-        return _load_neuron("model", top["model"], "")
-    if kind == "Layer":
-        return _load_layer("model", top["model"], "")
-    if kind == "MLP":
-        return _load_mlp("model", top["model"])
-    raise _bad("kind", f"one of {list(_KINDS)}", kind)
+def __getattr__(name: str) -> Any:
+    # serialize.py reads models, runs and optimizer states, so it imports this
+    # module; its model functions are re-exported here on first use.
+    if name in _SERIALIZED:
+        serialize = sys.modules.get("functional_micrograd.serialize")
+        if serialize is None:
+            from functional_micrograd import serialize
+        found = getattr(serialize, name)
+        globals()[name] = found  # found once: later reads are plain module attributes
+        return found
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -36,14 +36,14 @@ from pyrsistent import PClass, PVector, field, pvector
 from functional_micrograd import _checks
 from functional_micrograd.autodiff import Gradients
 from functional_micrograd.nn import (
-    Layer,
     Model,
-    Neuron,
+    Structure,
     _check_model,
-    apply_gradients,
-    parameters,
-    with_parameters,
+    _descend,
+    flatten,
+    structure,
 )
+from functional_micrograd.value import Value
 
 Grads = Gradients[float]
 """The gradient table an optimizer reads: floats, from ``backward(loss)``."""
@@ -70,15 +70,6 @@ LearningRate = float | Callable[[int], float]
 
 OptState = Any
 """An optimizer's state: SGDState, MomentumState, AdamState, AdamWState or RMSPropState."""
-
-
-def _architecture(model: Model) -> tuple[Any, ...]:
-    """What a state must match: the model's kind and the width of every part."""
-    if isinstance(model, Neuron):
-        return ("Neuron", len(model.w))
-    if isinstance(model, Layer):
-        return ("Layer", len(model.neurons[0].w), len(model.neurons))
-    return ("MLP", len(model.layers[0].neurons[0].w), *(len(r.neurons) for r in model.layers))
 
 
 class SGDState(PClass):
@@ -166,8 +157,17 @@ def learning_rate_at(learning_rate: LearningRate, count: int) -> float:
     return _checks.number("learning_rate_at", f"the learning rate at step {k}", rate, at_least=0.0)
 
 
-def _check_update(where: str, model: object, gradients: object, state: object, kind: type) -> None:
-    checked = _check_model(where, model)
+def _init(where: str, model: Model) -> tuple[tuple[Any, ...], PVector[float]]:
+    """What every state starts from: the model's shape and a zero per parameter."""
+    skeleton = structure(_check_model(where, model))
+    return skeleton.shape, pvector([0.0] * skeleton.size)
+
+
+def _check_update(
+    where: str, model: object, gradients: object, state: object, kind: type
+) -> tuple[tuple[Value, ...], Structure, list[float]]:
+    """The model's parameters, structure and gradients, once the state is known to fit."""
+    params, skeleton = flatten(_check_model(where, model))
     if not isinstance(gradients, Gradients):
         raise TypeError(f"{where}: expected Gradients (from backward), got {gradients!r}")
     if not isinstance(state, kind):
@@ -176,22 +176,18 @@ def _check_update(where: str, model: object, gradients: object, state: object, k
             f"got {type(state).__name__}"
         )
     shape = state.architecture  # type: ignore[attr-defined]
-    if shape != _architecture(checked):
+    if shape != skeleton.shape:
         raise ValueError(
             f"{where}: this state belongs to a model shaped {shape}, "
-            f"not to this one, shaped {_architecture(checked)}"
+            f"not to this one, shaped {skeleton.shape}"
         )
+    table = gradients.table
+    return params, skeleton, [table.get(p.id, 0.0) for p in params]
 
 
-def _step(model: Model, deltas: list[float]) -> Model:
+def _step(params: tuple[Value, ...], skeleton: Structure, deltas: list[float]) -> Model:
     """Subtract each delta from its parameter; non-finite results raise OverflowError."""
-    new = []
-    for p, delta in zip(parameters(model), deltas):
-        data = p.data - delta
-        if not math.isfinite(data):
-            raise OverflowError(f"optimizer: parameter {p.label or p.id} would become {data!r}")
-        new.append(data)
-    return with_parameters(model, new)
+    return _descend("optimizer", params, skeleton, deltas, 1.0)
 
 
 # -- the optimizers -------------------------------------------------------------
@@ -211,13 +207,14 @@ def sgd(learning_rate: LearningRate) -> Optimizer:
     rate = _check_rate("sgd", learning_rate)
 
     def init(model: Model) -> SGDState:
-        _check_model("sgd.init", model)
-        return SGDState(count=0, architecture=_architecture(model))
+        shape, _ = _init("sgd.init", model)
+        return SGDState(count=0, architecture=shape)
 
     def update(model: Model, gradients: Grads, state: SGDState) -> tuple[Model, SGDState]:
-        _check_update("sgd.update", model, gradients, state, SGDState)
+        params, skeleton, grads = _check_update("sgd.update", model, gradients, state, SGDState)
         lr = learning_rate_at(rate, state.count)
-        return apply_gradients(model, gradients, lr), state.set(count=state.count + 1)
+        new_model = _descend("sgd.update", params, skeleton, grads, lr)
+        return new_model, state.set(count=state.count + 1)
 
     return Optimizer(name="sgd", learning_rate=rate, init=init, update=update)
 
@@ -239,16 +236,16 @@ def momentum(learning_rate: LearningRate, beta: float = 0.9) -> Optimizer:
     decay = _check_fraction("momentum", "beta", beta)
 
     def init(model: Model) -> MomentumState:
-        _check_model("momentum.init", model)
-        zeros = pvector([0.0] * len(parameters(model)))
-        return MomentumState(count=0, architecture=_architecture(model), velocity=zeros)
+        shape, zeros = _init("momentum.init", model)
+        return MomentumState(count=0, architecture=shape, velocity=zeros)
 
     def update(model: Model, gradients: Grads, state: MomentumState) -> tuple[Model, MomentumState]:
-        _check_update("momentum.update", model, gradients, state, MomentumState)
+        params, skeleton, grads = _check_update(
+            "momentum.update", model, gradients, state, MomentumState
+        )
         lr = learning_rate_at(rate, state.count)
-        grads = [gradients[p] for p in parameters(model)]
         velocity = [decay * v + g for v, g in zip(state.velocity, grads)]
-        new_model = _step(model, [lr * v for v in velocity])
+        new_model = _step(params, skeleton, [lr * v for v in velocity])
         return new_model, state.set(count=state.count + 1, velocity=pvector(velocity))
 
     return Optimizer(name="momentum", learning_rate=rate, init=init, update=update)
@@ -272,21 +269,19 @@ def adam(
     epsilon = _checks.number("adam", "eps", eps, above=0.0)
 
     def init(model: Model) -> AdamState:
-        _check_model("adam.init", model)
-        zeros = pvector([0.0] * len(parameters(model)))
-        return AdamState(count=0, architecture=_architecture(model), m=zeros, v=zeros)
+        shape, zeros = _init("adam.init", model)
+        return AdamState(count=0, architecture=shape, m=zeros, v=zeros)
 
     def update(model: Model, gradients: Grads, state: AdamState) -> tuple[Model, AdamState]:
-        _check_update("adam.update", model, gradients, state, AdamState)
+        params, skeleton, grads = _check_update("adam.update", model, gradients, state, AdamState)
         lr = learning_rate_at(rate, state.count)
         t = state.count + 1
-        grads = [gradients[p] for p in parameters(model)]
         m = [beta1 * mi + (1.0 - beta1) * g for mi, g in zip(state.m, grads)]
         v = [beta2 * vi + (1.0 - beta2) * g * g for vi, g in zip(state.v, grads)]
         m_scale = 1.0 / (1.0 - beta1**t)
         v_scale = 1.0 / (1.0 - beta2**t)
         deltas = [lr * (mi * m_scale) / (math.sqrt(vi * v_scale) + epsilon) for mi, vi in zip(m, v)]
-        new_model = _step(model, deltas)
+        new_model = _step(params, skeleton, deltas)
         return new_model, state.set(count=t, m=pvector(m), v=pvector(v))
 
     return Optimizer(name="adam", learning_rate=rate, init=init, update=update)
@@ -328,16 +323,13 @@ def adamw(
     decay = _checks.number("adamw", "weight_decay", weight_decay, at_least=0.0)
 
     def init(model: Model) -> AdamWState:
-        _check_model("adamw.init", model)
-        zeros = pvector([0.0] * len(parameters(model)))
-        return AdamWState(count=0, architecture=_architecture(model), m=zeros, v=zeros)
+        shape, zeros = _init("adamw.init", model)
+        return AdamWState(count=0, architecture=shape, m=zeros, v=zeros)
 
     def update(model: Model, gradients: Grads, state: AdamWState) -> tuple[Model, AdamWState]:
-        _check_update("adamw.update", model, gradients, state, AdamWState)
+        params, skeleton, grads = _check_update("adamw.update", model, gradients, state, AdamWState)
         lr = learning_rate_at(rate, state.count)
         t = state.count + 1
-        params = parameters(model)
-        grads = [gradients[p] for p in params]
         m = [beta1 * mi + (1.0 - beta1) * g for mi, g in zip(state.m, grads)]
         v = [beta2 * vi + (1.0 - beta2) * g * g for vi, g in zip(state.v, grads)]
         m_scale = 1.0 / (1.0 - beta1**t)
@@ -346,7 +338,7 @@ def adamw(
             lr * ((mi * m_scale) / (math.sqrt(vi * v_scale) + epsilon) + decay * p.data)
             for mi, vi, p in zip(m, v, params)
         ]
-        new_model = _step(model, deltas)
+        new_model = _step(params, skeleton, deltas)
         return new_model, state.set(count=t, m=pvector(m), v=pvector(v))
 
     return Optimizer(name="adamw", learning_rate=rate, init=init, update=update)
@@ -376,17 +368,17 @@ def rmsprop(learning_rate: LearningRate = 0.01, decay: float = 0.9, eps: float =
     epsilon = _checks.number("rmsprop", "eps", eps, above=0.0)
 
     def init(model: Model) -> RMSPropState:
-        _check_model("rmsprop.init", model)
-        zeros = pvector([0.0] * len(parameters(model)))
-        return RMSPropState(count=0, architecture=_architecture(model), s=zeros)
+        shape, zeros = _init("rmsprop.init", model)
+        return RMSPropState(count=0, architecture=shape, s=zeros)
 
     def update(model: Model, gradients: Grads, state: RMSPropState) -> tuple[Model, RMSPropState]:
-        _check_update("rmsprop.update", model, gradients, state, RMSPropState)
+        params, skeleton, grads = _check_update(
+            "rmsprop.update", model, gradients, state, RMSPropState
+        )
         lr = learning_rate_at(rate, state.count)
-        grads = [gradients[p] for p in parameters(model)]
         s = [keep * si + (1.0 - keep) * g * g for si, g in zip(state.s, grads)]
         deltas = [lr * g / (math.sqrt(si) + epsilon) for g, si in zip(grads, s)]
-        new_model = _step(model, deltas)
+        new_model = _step(params, skeleton, deltas)
         return new_model, state.set(count=state.count + 1, s=pvector(s))
 
     return Optimizer(name="rmsprop", learning_rate=rate, init=init, update=update)

@@ -24,7 +24,7 @@ from typing import Any
 
 from functional_micrograd import _checks
 from functional_micrograd.datasets import Dataset
-from functional_micrograd.nn import Model, _argmax, _check_model, _nin, _nout, forward, softmax
+from functional_micrograd.nn import Model, _argmax, _check_model, forward, softmax, structure
 from functional_micrograd.training import HistoryRow, Run, TrainState
 from functional_micrograd.value import Value
 
@@ -281,13 +281,13 @@ def decision_boundary(
     ['predicted', 'probability', 'x', 'y']
     """
     where = "decision_boundary"
-    _check_model(where, model)
+    shape = structure(_check_model(where, model))
     _check_dataset(where, ds)
     step = _checks.number(where, "h", h, above=0.0)
     pad = _checks.number(where, "padding", padding, at_least=0.0)
-    if _nin(model) != 2:
+    if shape.nin != 2:
         raise ValueError(
-            f"{where}: expected a model with 2 inputs (x, y), got one with {_nin(model)}"
+            f"{where}: expected a model with 2 inputs (x, y), got one with {shape.nin}"
         )
     if not len(ds):
         raise ValueError(f"{where}: the dataset is empty; the grid needs its bounding box")
@@ -325,13 +325,13 @@ def prediction_curve(model: Model, ds: Dataset, points: int = 200) -> list[Row]:
     [{'x': 0.0, 'prediction': 0.0}, {'x': 0.5, 'prediction': 1.0}, {'x': 1.0, 'prediction': 2.0}]
     """
     where = "prediction_curve"
-    _check_model(where, model)
+    shape = structure(_check_model(where, model))
     _check_dataset(where, ds)
     count = _checks.integer(where, "points", points, minimum=2)
-    if _nin(model) != 1 or _nout(model) != 1:
+    if shape.nin != 1 or shape.nout != 1:
         raise ValueError(
             f"{where}: expected a model with 1 input and 1 output, "
-            f"got one with {_nin(model)} inputs and {_nout(model)} outputs"
+            f"got one with {shape.nin} inputs and {shape.nout} outputs"
         )
     if ds.width != 1 or not len(ds):
         raise ValueError(

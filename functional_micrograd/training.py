@@ -52,15 +52,12 @@ from functional_micrograd.losses import (
     mse,
 )
 from functional_micrograd.nn import (
-    MLP,
-    Layer,
+    MODELS,
     Model,
-    Neuron,
     _check_model,
-    _nin,
-    _nout,
     forward,
     parameters,
+    structure,
 )
 from functional_micrograd.optim import LearningRate, Optimizer, _check_rate, learning_rate_at, sgd
 from functional_micrograd.value import Value
@@ -88,7 +85,7 @@ __all__ = [
     "train",
 ]
 
-_MODEL_TYPES: Any = (Neuron, Layer, MLP)
+_MODEL_TYPES: Any = MODELS
 _MAYBE_FLOAT: Any = (float, type(None))
 
 # The loss each task trains with unless told otherwise.
@@ -339,13 +336,14 @@ def _check_fit(where: str, model: Model, dataset: object, name: str = "dataset")
         )
     if not len(dataset):
         raise ValueError(f"{where}: the {name} is empty")
-    if dataset.width != _nin(model):
+    shape = structure(model)
+    if dataset.width != shape.nin:
         raise ValueError(
-            f"{where}: the model takes {_nin(model)} inputs but the {name}'s points "
+            f"{where}: the model takes {shape.nin} inputs but the {name}'s points "
             f"have {dataset.width}"
         )
     wanted = dataset.num_classes if dataset.task == "multiclass" else 1
-    if _nout(model) != wanted:
+    if shape.nout != wanted:
         what = (
             f"{wanted} outputs (one logit per class)"
             if dataset.task == "multiclass"
@@ -354,7 +352,7 @@ def _check_fit(where: str, model: Model, dataset: object, name: str = "dataset")
         raise ValueError(
             f"{where}: a {dataset.task} {name}"
             + (f" of {dataset.num_classes} classes" if dataset.task == "multiclass" else "")
-            + f" needs a model with {what}, got a model with {_outputs(_nout(model))}"
+            + f" needs a model with {what}, got a model with {_outputs(shape.nout)}"
         )
     return dataset
 

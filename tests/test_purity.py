@@ -621,6 +621,27 @@ CALLS: dict[str, tuple[Any, int]] = {
     "with_parameters": (st.builds(_with_parameters_call, models(), st.data()), 10),
     "to_json": (_model_call(fm.nn.to_json), 10),
     "from_json": (st.builds(lambda m: Call(fm.nn.from_json, (fm.nn.to_json(m),)), models()), 10),
+    "flatten": (_model_call(fm.nn.flatten), 10),
+    "structure": (_model_call(fm.nn.structure), 10),
+    "unflatten": (st.builds(lambda m: Call(fm.nn.unflatten, fm.nn.flatten(m)[::-1]), models()), 10),
+    # serialize
+    "run_to_json": (call(fm.serialize.run_to_json, runs()), 5),
+    "run_from_json": (
+        st.builds(
+            lambda r: Call(fm.serialize.run_from_json, (fm.serialize.run_to_json(r),)), runs()
+        ),
+        5,
+    ),
+    "opt_state_to_json": (call(fm.serialize.opt_state_to_json, optimizer_states()), 10),
+    "opt_state_from_json": (
+        st.builds(
+            lambda state: Call(
+                fm.serialize.opt_state_from_json, (fm.serialize.opt_state_to_json(state),)
+            ),
+            optimizer_states(),
+        ),
+        10,
+    ),
     # datasets
     **{
         name: (
@@ -800,6 +821,7 @@ def test_every_public_name_is_in_the_purity_sweep() -> None:
         "primitives": fm.primitives,
         "transforms": fm.transforms,
         "explorer": fm.explorer,
+        "serialize": fm.serialize,
     }
     # Types, constants and aliases are covered by the immutability tests below;
     # sgd/momentum/adam are built for every optimizer case.
@@ -815,7 +837,7 @@ def test_every_public_name_is_in_the_purity_sweep() -> None:
         "History", "Row", "Rng", "INITS", "TASKS", "AdamWState", "RMSPropState", "Batch",
         "BatchResult", "Metrics", "Objective", "TrainConfig",
         "datasets", "graph", "losses", "nn", "optim", "plot_data", "rng", "training",
-        "explorer", "FORMAT", "PACKED",
+        "explorer", "FORMAT", "PACKED", "Structure", "MAX_TEXT", "serialize",
         "EmbeddedPage", "show",  # show wraps page (swept) for a notebook: tests/test_explorer.py
         "save",  # writes a file by design: tests/test_explorer.py
     }  # fmt: skip

@@ -18,7 +18,7 @@ from functional_micrograd.autodiff import backward, backward_steps, topological_
 from functional_micrograd.datasets import Dataset
 from functional_micrograd.explorer._layout import Node, layout
 from functional_micrograd.losses import LossResult, cross_entropy, max_margin
-from functional_micrograd.nn import Layer, Model, Neuron, parameters
+from functional_micrograd.nn import Model, flatten, structure
 from functional_micrograd.primitives import lookup
 from functional_micrograd.training import TrainState
 from functional_micrograd.value import Value
@@ -78,20 +78,12 @@ DERIVATIVES = {
 # -- the model's shape -------------------------------------------------------------
 
 
-def _layers(model: Model) -> tuple[tuple[Neuron, ...], ...]:
-    if isinstance(model, Neuron):
-        return ((model,),)
-    if isinstance(model, Layer):
-        return (model.neurons,)
-    return tuple(row.neurons for row in model.layers)
-
-
 Architecture = tuple[tuple[tuple[int, str], ...], ...]
 
 
 def _architecture(model: Model) -> Architecture:
     """Per layer, per neuron: its number of inputs and its activation."""
-    return tuple(tuple((len(n.w), n.activation) for n in row) for row in _layers(model))
+    return structure(model).layers
 
 
 def _shape_text(arch: Architecture) -> str:
@@ -106,11 +98,14 @@ def _shape_text(arch: Architecture) -> str:
 def _parameter_roles(model: Model) -> dict[int, tuple[int, int, str, int]]:
     """Each parameter's id: its layer, neuron, kind (weight or bias) and weight index."""
     roles: dict[int, tuple[int, int, str, int]] = {}
-    for layer, row in enumerate(_layers(model)):
-        for j, unit in enumerate(row):
-            for i, w in enumerate(unit.w):
-                roles[w.id] = (layer, j, "weight", i)
-            roles[unit.b.id] = (layer, j, "bias", -1)
+    params, shape = flatten(model)
+    at = 0
+    for layer, row in enumerate(shape.layers):
+        for j, (nin, _) in enumerate(row):
+            for i in range(nin):
+                roles[params[at + i].id] = (layer, j, "weight", i)
+            roles[params[at + nin].id] = (layer, j, "bias", -1)
+            at += nin + 1
     return roles
 
 
@@ -180,7 +175,7 @@ def _check_dataset(dataset: object, model: Model) -> Dataset:
             f"the page draws decision regions), got one of task {task!r}; "
             "the explorer does not draw regression runs"
         )
-    nin = len(_layers(model)[0][0].w)
+    nin = structure(model).nin
     width = len(dataset.xs[0])
     if width != nin:
         raise ValueError(
@@ -191,7 +186,7 @@ def _check_dataset(dataset: object, model: Model) -> Dataset:
         raise ValueError(
             f"{WHERE}: expected points in the plane (2 coordinates) to draw, got {width}"
         )
-    outputs = len(_layers(model)[-1])
+    outputs = structure(model).nout
     wanted = 1 if task == "binary" else len(_classes(dataset))
     if outputs != wanted:
         raise ValueError(
@@ -344,7 +339,7 @@ def _state_numbers(
     steps = backward_steps(root)
     numbers = {
         "step": state.step,
-        "params": [p.data for p in parameters(state.model)],
+        "params": [p.data for p in flatten(state.model)[0]],
         "data": [n.data for n in order],
         "grad": [grads[n] for n in order],
         "upstream": [s.upstream for s in steps],
@@ -410,7 +405,7 @@ def page_data(states: Iterable[TrainState], dataset: Dataset, point: Any = None)
     found = _check_states(states)
     model = found[0].model
     _check_dataset(dataset, model)
-    nin = len(_layers(model)[0][0].w)
+    nin = structure(model).nin
     coords, label, index = _check_point(point, dataset, nin)
     task = _task(dataset)
     root, inputs, scores = _point_graph(model, coords, label, task)
@@ -445,7 +440,7 @@ def page_data(states: Iterable[TrainState], dataset: Dataset, point: Any = None)
             "shape": _shape_text(arch),
             "layers": [[activation for _, activation in row] for row in arch],
             "nin": nin,
-            "parameters": len(parameters(model)),
+            "parameters": structure(model).size,
         },
         "point": {"inputs": list(coords), "label": label, "index": None if index < 0 else index},
         "loss": LOSS_TEXT[task],
