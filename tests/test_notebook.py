@@ -73,11 +73,18 @@ def normalise(text: str) -> str:
 
 
 def text_outputs(cell: Any) -> list[tuple[str, str]]:
-    """A code cell's outputs as text: ("stdout", printed) or ("result", text/plain)."""
-    shown = []
+    """A code cell's outputs as text: ("stdout", printed) or ("result", text/plain).
+
+    Consecutive chunks of one stream are joined: how the kernel splits printed
+    text into messages depends on timing, not on what the cell printed.
+    """
+    shown: list[tuple[str, str]] = []
     for output in cell.outputs:
         if output.output_type == "stream":
-            shown.append((output.name, normalise(output.text)))
+            if shown and shown[-1][0] == output.name:
+                shown[-1] = (output.name, shown[-1][1] + normalise(output.text))
+            else:
+                shown.append((output.name, normalise(output.text)))
         elif output.output_type in ("execute_result", "display_data"):
             shown.append(("result", normalise(output.data.get("text/plain", ""))))
         else:
@@ -126,6 +133,16 @@ def test_demo_notebook_stored_text_outputs_are_what_it_prints_now() -> None:
             f"code cell {i} of {NOTEBOOK.name} prints something else now:\n{old.source}\n"
             "store fresh outputs with: python3 tests/test_notebook.py"
         )
+
+
+def test_text_outputs_joins_chunks_of_one_stream_but_not_of_two() -> None:
+    chunks = [
+        nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="c\n"),
+    ]
+    cell = nbformat.v4.new_code_cell(outputs=chunks)
+    assert text_outputs(cell) == [("stdout", "a\nb\n"), ("stderr", "c\n")]
 
 
 def test_normalise_hides_addresses_and_timings() -> None:
