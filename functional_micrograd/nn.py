@@ -15,31 +15,44 @@ MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2)], Layer of [Linear
 -0.6787
 """
 
+# fm.nn in three files: this one builds models (neuron, layer, mlp) and runs
+# them (forward, predict, softmax); the records and the rules they keep are in
+# _nn_records.py, the walker (structure, flatten, unflatten, parameters,
+# with_parameters, apply_gradients) in _nn_walk.py. Their public names are
+# this module's: imported here, listed in __all__, and their __module__ is
+# functional_micrograd.nn.
+
 from __future__ import annotations
 
 import itertools
-import math
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
-
-from pyrsistent import PClass, field
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from functional_micrograd import _checks, _collector
 from functional_micrograd import rng as _rng
-from functional_micrograd.autodiff import Gradients
-from functional_micrograd.value import (
-    Operand,
-    Value,
-    _add,
-    _leaf,
-    _mul,
-    _operand,
-    _relu,
-    _sigmoid,
-    _sub,
-    _tanh,
+from functional_micrograd._nn_records import _NONLINEARITIES, MLP, Layer, Neuron, _parts
+
+# The `as` imports re-export private helpers (the records' rules and checks, and
+# the walker's update step `_descend`) to the modules that read models: losses,
+# optim, training, serialize and plot_data import them from here.
+from functional_micrograd._nn_records import MODELS as MODELS
+from functional_micrograd._nn_records import _activation_problem as _activation_problem
+from functional_micrograd._nn_records import _chain_problem as _chain_problem
+from functional_micrograd._nn_records import _check_model as _check_model
+from functional_micrograd._nn_records import _width_problem as _width_problem
+from functional_micrograd._nn_walk import (
+    Structure,
+    apply_gradients,
+    flatten,
+    parameter_count,
+    parameters,
+    structure,
+    unflatten,
+    with_parameters,
 )
+from functional_micrograd._nn_walk import _descend as _descend
+from functional_micrograd.value import Operand, Value, _add, _leaf, _mul, _operand, _sub
 from functional_micrograd.value import logsumexp as _logsumexp
 
 if TYPE_CHECKING:  # at run time these come from serialize on first use; see __getattr__
@@ -77,246 +90,14 @@ __all__ = [
 Output = Value | tuple[Value, ...]
 """What running a model gives: one Value, or a tuple of Values for several outputs."""
 
-_NONLINEARITIES: dict[str, Callable[[Value], Value]] = {
-    "relu": _relu,
-    "tanh": _tanh,
-    "sigmoid": _sigmoid,
-    "linear": lambda v: v,
-}
-ACTIVATIONS = tuple(_NONLINEARITIES)
-"""The activation names a neuron accepts."""
-
-_DISPLAY = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
-
-INITS = ("uniform", "scaled")
-"""How weights start: uniform in [-1, 1] (micrograd), or that times ``nin ** -0.5`` (EurekaLabs)."""
-
-# What a micrograd user reaches for first, and what to write here instead.
-_HABITS = {
-    "parameters": (
-        "{kind} has no parameters() method: a model is data here, and functions read it; "
-        "write fm.nn.parameters(model)"
-    ),
-    "zero_grad": (
-        "{kind} has no zero_grad(): there is nothing to zero; gradients are never stored on a "
-        "model or its Values, and every g = loss.backward() is a fresh table, read as g[p]"
-    ),
-}
-
-
-class _Habits:
-    """Turns micrograd's ``model.parameters()`` and ``model.zero_grad()`` into pointers."""
-
-    __slots__ = ()
-
-    def __getattr__(self, name: str) -> Any:
-        if name[:1] == "_":  # pyrsistent probes its own slots while it builds a record
-            raise AttributeError(name)
-        hint = _HABITS.get(name)
-        if hint is not None:
-            raise AttributeError(hint.format(kind=type(self).__name__))
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-
-def _no_positional(kind: str, builder: str, args: tuple[Any, ...]) -> None:
-    if args:
-        shown = ", ".join(_checks.show(a) for a in args)
-        raise TypeError(
-            f"{kind}({shown}) is micrograd's constructor; here write fm.nn.{builder}({shown}) "
-            f"({kind}(...) itself takes its parts by keyword)"
-        )
-
-
-_OK = (True, None)
-
-
-def _activation_problem(activation: object) -> str | None:
-    """The one rule for an activation name: None when it is known, else what is wrong."""
-    if isinstance(activation, str) and activation in _NONLINEARITIES:
-        return None
-    return (
-        f"expected activation to be one of {', '.join(ACTIVATIONS)}, got {_checks.show(activation)}"
-    )
-
-
-def _width_problem(widths: Sequence[int]) -> str | None:
-    """A Layer's rule: every neuron reads the same inputs."""
-    if len(set(widths)) > 1:
-        shown = ", ".join(map(str, sorted(set(widths))[:5]))
-        return f"its neurons take different numbers of inputs ({shown})"
-    return None
-
-
-def _chain_problem(rows: Sequence[tuple[int, int]]) -> str | None:
-    """An MLP's rule, on (inputs, outputs) per layer: each layer feeds the next."""
-    for i in range(1, len(rows)):
-        if rows[i][0] != rows[i - 1][1]:
-            return (
-                f"layers[{i}] takes {rows[i][0]} inputs but layers[{i - 1}] has "
-                f"{rows[i - 1][1]} outputs"
-            )
-    return None
-
-
-def _all_values(w: tuple[Any, ...]) -> tuple[bool, Any]:
-    if len(w) > 0 and all(isinstance(x, Value) for x in w):
-        return _OK
-    return False, f"Neuron.w must be a non-empty tuple of Values, got {_checks.describe(w)}"
-
-
-def _known_activation(name: str) -> tuple[bool, Any]:
-    problem = _activation_problem(name)
-    return _OK if problem is None else (False, f"Neuron: {problem}")
-
-
-def _same_widths(neurons: tuple[Any, ...]) -> tuple[bool, Any]:
-    if not neurons or not all(isinstance(n, Neuron) for n in neurons):
-        return False, "Layer.neurons must be a non-empty tuple of Neurons"
-    problem = _width_problem([len(n.w) for n in neurons])
-    return _OK if problem is None else (False, f"Layer.neurons: {problem}")
-
-
-def _chained(layers: tuple[Any, ...]) -> tuple[bool, Any]:
-    if not layers or not all(isinstance(row, Layer) for row in layers):
-        return False, "MLP.layers must be a non-empty tuple of Layers"
-    problem = _chain_problem([(len(row.neurons[0].w), len(row.neurons)) for row in layers])
-    return _OK if problem is None else (False, f"MLP.layers: {problem}")
-
-
-class Neuron(_Habits, PClass):
-    """One neuron: ``activation(b + sum(w_i * x_i))``.
-
-    >>> n = neuron(3, activation="tanh", seed=1)
-    >>> n, len(n.w), n.b.data
-    (TanhNeuron(3), 3, 0.0)
-    """
-
-    w = field(type=tuple, mandatory=True, invariant=_all_values)
-    b = field(type=Value, mandatory=True)
-    activation = field(type=str, initial="relu", invariant=_known_activation)
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Neuron:
-        _no_positional("Neuron", "neuron", args)
-        made: Neuron = super().__new__(cls, **kwargs)
-        return made
-
-    def __call__(self, x: Sequence[Operand]) -> Output:
-        return forward(self, x)
-
-    def __repr__(self) -> str:
-        return f"{_DISPLAY[self.activation]}Neuron({len(self.w)})"
-
-
-class Layer(_Habits, PClass):
-    """A row of neurons that all read the same inputs."""
-
-    neurons = field(type=tuple, mandatory=True, invariant=_same_widths)
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
-        _no_positional("Layer", "layer", args)
-        made: Layer = super().__new__(cls, **kwargs)
-        return made
-
-    def __call__(self, x: Sequence[Operand]) -> Output:
-        return forward(self, x)
-
-    def __repr__(self) -> str:
-        return f"Layer of [{', '.join(map(repr, self.neurons))}]"
-
-
-class MLP(_Habits, PClass):
-    """Layers applied one after another; the last one is linear.
-
-    Build one with :func:`mlp`; micrograd's habits get a pointer here:
-
-    >>> MLP(2, [16, 1])  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    TypeError: MLP(2, [16, 1]) is micrograd's constructor; here write fm.nn.mlp(2, [16, 1]) ...
-    >>> mlp(2, [1]).zero_grad()  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    AttributeError: MLP has no zero_grad(): there is nothing to zero; ...
-    """
-
-    layers = field(type=tuple, mandatory=True, invariant=_chained)
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> MLP:
-        _no_positional("MLP", "mlp", args)
-        made: MLP = super().__new__(cls, **kwargs)
-        return made
-
-    def __call__(self, x: Sequence[Operand]) -> Output:
-        return forward(self, x)
-
-    def __repr__(self) -> str:
-        return f"MLP of [{', '.join(map(repr, self.layers))}]"
-
-
 Model = Neuron | Layer | MLP
 """Anything :func:`forward`, :func:`parameters` and the updates accept."""
 
-MODELS = (Neuron, Layer, MLP)
-"""The model record types, for a record field that holds a model."""
+ACTIVATIONS = tuple(_NONLINEARITIES)
+"""The activation names a neuron accepts."""
 
-
-# -- the records' constructors, on the hot path -----------------------------------------
-# pyrsistent's generic constructor costs ~10 us a record (a factory lookup, a
-# type check and a frozen-flag probe per field); an update rebuilds every
-# neuron. These run the same checks (the field's type, the invariant
-# functions above) and set the slots directly; where a check fails they call
-# the constructor itself, so the error is the record's own.
-
-_new = object.__new__
-_NEURON_SLOTS = tuple(
-    Neuron.__dict__[k].__set__ for k in ("w", "b", "activation", "_pclass_frozen")
-)
-_SLOTS = {
-    cls: tuple(cls.__dict__[k].__set__ for k in (name, "_pclass_frozen"))
-    for cls, name in ((Layer, "neurons"), (MLP, "layers"))
-}
-
-
-def _neuron(w: tuple[Value, ...], b: Value, activation: str) -> Neuron:
-    """``Neuron(w=w, b=b, activation=activation)``, checked as that is."""
-    if (
-        type(w) is tuple
-        and isinstance(b, Value)
-        and type(activation) is str
-        and _all_values(w)[0]
-        and _known_activation(activation)[0]
-    ):
-        set_w, set_b, set_activation, freeze = _NEURON_SLOTS
-        unit: Neuron = _new(Neuron)
-        set_w(unit, w)
-        set_b(unit, b)
-        set_activation(unit, activation)
-        freeze(unit, True)
-        return unit
-    return Neuron(w=w, b=b, activation=activation)
-
-
-def _parts_record(cls: Any, name: str, parts: tuple[Any, ...], invariant: Any) -> Any:
-    """``cls(**{name: parts})`` for a Layer or MLP, checked as that is."""
-    if type(parts) is tuple and invariant(parts)[0]:
-        set_parts, freeze = _SLOTS[cls]
-        record = _new(cls)
-        set_parts(record, parts)
-        freeze(record, True)
-        return record
-    return cls(**{name: parts})
-
-
-def _layer(neurons: tuple[Neuron, ...]) -> Layer:
-    """``Layer(neurons=neurons)``, checked as that is."""
-    row: Layer = _parts_record(Layer, "neurons", neurons, _same_widths)
-    return row
-
-
-def _mlp(layers: tuple[Layer, ...]) -> MLP:
-    """``MLP(layers=layers)``, checked as that is."""
-    model: MLP = _parts_record(MLP, "layers", layers, _chained)
-    return model
+INITS = ("uniform", "scaled")
+"""How weights start: uniform in [-1, 1] (micrograd), or that times ``nin ** -0.5`` (EurekaLabs)."""
 
 
 # -- checking arguments -----------------------------------------------------------
@@ -335,12 +116,6 @@ def _check_activation(where: str, activation: object) -> str:
 
 def _check_seed(where: str, seed: object) -> int:
     return _checks.seed(where, seed)
-
-
-def _check_model(where: str, model: object) -> Model:
-    if not isinstance(model, MODELS):
-        raise TypeError(f"{where}: expected a Neuron, Layer or MLP, got {type(model).__name__}")
-    return model
 
 
 # -- building models --------------------------------------------------------------
@@ -544,6 +319,7 @@ def logsumexp(values: Iterable[Operand]) -> Value:
     input ``m`` out first, ``m + log(sum(exp(v - m)))``, so every ``exp`` is at
     most 1, and its local derivatives are ``softmax(v)``.
 
+    >>> import math
     >>> round(logsumexp([0.0, 0.0]).data, 6) == round(math.log(2), 6)
     True
     >>> logsumexp([1000.0, 0.0]).data
@@ -580,212 +356,6 @@ def softmax(values: Iterable[Operand]) -> tuple[Value, ...]:
     [1.0, 0.0]
     """
     return tuple(v.exp() for v in log_softmax(_values("softmax", values)))
-
-
-# -- the walker: a model as its parameters and a structure ---------------------------
-
-
-class Structure(NamedTuple):
-    """A model without its numbers: what :func:`unflatten` needs to rebuild it.
-
-    Fields:
-        kind: ``"Neuron"``, ``"Layer"`` or ``"MLP"``.
-        layers: per layer, per neuron, its number of inputs and its activation
-            (a Neuron is one layer of one neuron, a Layer one layer).
-
-    >>> structure(mlp(2, [3, 1]))
-    Structure(kind='MLP', layers=(((2, 'relu'), (2, 'relu'), (2, 'relu')), ((3, 'linear'),)))
-    >>> s = structure(mlp(2, [3, 1]))
-    >>> s.nin, s.nout, s.size, s.shape
-    (2, 1, 13, ('MLP', 2, 3, 1))
-    """
-
-    kind: str
-    layers: tuple[tuple[tuple[int, str], ...], ...]
-
-    @property
-    def nin(self) -> int:
-        """How many inputs the model reads."""
-        return self.layers[0][0][0]
-
-    @property
-    def nout(self) -> int:
-        """How many outputs it gives."""
-        return len(self.layers[-1])
-
-    @property
-    def size(self) -> int:
-        """How many parameters it holds."""
-        return sum(nin + 1 for row in self.layers for nin, _ in row)
-
-    @property
-    def shape(self) -> tuple[Any, ...]:
-        """The kind, the inputs and every layer's width: what an optimizer's state must match."""
-        return (self.kind, self.nin, *(len(row) for row in self.layers))
-
-
-def _parts(model: Model) -> tuple[str, tuple[tuple[Neuron, ...], ...]]:
-    """The model's kind and its neurons, layer by layer: the one place that asks its class."""
-    if isinstance(model, MLP):
-        return "MLP", tuple([row.neurons for row in model.layers])
-    if isinstance(model, Layer):
-        return "Layer", (model.neurons,)
-    return "Neuron", ((model,),)
-
-
-def structure(model: Model) -> Structure:
-    """The model's :class:`Structure`: its kind and every neuron's inputs and activation.
-
-    >>> structure(neuron(3, activation="tanh"))
-    Structure(kind='Neuron', layers=(((3, 'tanh'),),))
-    """
-    kind, rows = _parts(_check_model("structure", model))
-    return Structure(
-        kind, tuple([tuple([(len(u.w), u.activation) for u in units]) for units in rows])
-    )
-
-
-def flatten(model: Model) -> tuple[tuple[Value, ...], Structure]:
-    """A model as data: its parameters in micrograd's order and its :class:`Structure`.
-
-    The order is micrograd's: layer by layer, neuron by neuron, the weights
-    then the bias. :func:`unflatten` is the inverse.
-
-    >>> params, shape = flatten(neuron(2))
-    >>> [p.label for p in params], shape.kind
-    (['w0', 'w1', 'b'], 'Neuron')
-    """
-    kind, rows = _parts(_check_model("flatten", model))
-    params: list[Value] = []
-    extend, append = params.extend, params.append
-    layers = []
-    for units in rows:
-        layers.append(tuple([(len(u.w), u.activation) for u in units]))
-        for u in units:
-            extend(u.w)
-            append(u.b)
-    return tuple(params), Structure(kind, tuple(layers))
-
-
-def unflatten(skeleton: Structure, params: Sequence[Value]) -> Model:
-    """The model of this structure holding these parameters (as :func:`flatten` gives them).
-
-    Every record is checked as its own constructor checks it (the field types
-    and the invariants), so a wrong structure or a non-Value is refused there.
-
-    >>> model = mlp(2, [3, 1])
-    >>> params, shape = flatten(model)
-    >>> again = unflatten(shape, params)
-    >>> repr(again) == repr(model), parameters(again) == params
-    (True, True)
-    """
-    if len(params) != skeleton.size:
-        raise ValueError(
-            f"unflatten: expected {skeleton.size} parameters for this structure, got {len(params)}"
-        )
-    i = 0
-    rows = []
-    for row in skeleton.layers:
-        units = []
-        for nin, activation in row:
-            j = i + nin
-            units.append(_neuron(tuple(params[i:j]), params[j], activation))
-            i = j + 1
-        rows.append(tuple(units))
-    if skeleton.kind == "Neuron":
-        return rows[0][0]
-    if skeleton.kind == "Layer":
-        return _layer(rows[0])
-    return _mlp(tuple([_layer(units) for units in rows]))
-
-
-# -- parameters and updates ---------------------------------------------------------
-
-
-def parameters(model: Model) -> tuple[Value, ...]:
-    """Every weight and bias, in micrograd's order: layer, neuron, weights then bias.
-
-    >>> [p.label for p in parameters(neuron(2))]
-    ['w0', 'w1', 'b']
-    """
-    return flatten(model)[0]
-
-
-def parameter_count(model: Model) -> int:
-    """How many numbers the model learns.
-
-    >>> parameter_count(mlp(2, [16, 16, 1]))
-    337
-    """
-    return structure(model).size
-
-
-def with_parameters(model: Model, values: Iterable[float | Value]) -> Model:
-    """The same architecture holding new parameters, given in ``parameters`` order.
-
-    Numbers become new leaves that keep the old parameters' labels; the
-    model passed in is unchanged.
-
-    >>> n = neuron(2, seed=0)
-    >>> m = with_parameters(n, [1.0, 2.0, 0.5])
-    >>> [p.data for p in parameters(m)], round(n.w[0].data, 4)
-    ([1.0, 2.0, 0.5], 0.7666)
-    """
-    _check_model("with_parameters", model)
-    old, skeleton = flatten(model)
-    given = tuple(values)
-    if len(given) != len(old):
-        raise ValueError(f"with_parameters: expected {len(old)} values, got {len(given)}")
-    new = [
-        v if isinstance(v, Value) else _leaf(_checks.number("with_parameters", "v", v), p.label)
-        for p, v in zip(old, given)
-    ]
-    return unflatten(skeleton, new)
-
-
-def _check_learning_rate(where: str, learning_rate: object) -> float:
-    return _checks.number(where, "learning_rate", learning_rate, at_least=0.0)
-
-
-def apply_gradients(model: Model, gradients: Gradients[float], learning_rate: float) -> Model:
-    """One gradient-descent step: every parameter ``p`` becomes ``p - rate * g[p]``.
-
-    Returns a new model; the one passed in is unchanged and still usable.
-
-    >>> from functional_micrograd.autodiff import backward
-    >>> n = neuron(1, activation="linear", seed=0)
-    >>> g = backward(n([2.0]))
-    >>> m = apply_gradients(n, g, 0.1)
-    >>> round(n.w[0].data, 4), round(m.w[0].data, 4), m.b.data
-    (0.7666, 0.5666, -0.1)
-    """
-    _check_model("apply_gradients", model)
-    if not isinstance(gradients, Gradients):
-        raise TypeError(
-            f"apply_gradients: expected Gradients (from backward), got {type(gradients).__name__}"
-        )
-    rate = _check_learning_rate("apply_gradients", learning_rate)
-    params, skeleton = flatten(model)
-    table = gradients.table
-    return _descend(
-        "apply_gradients", params, skeleton, [table.get(p.id, 0.0) for p in params], rate
-    )
-
-
-def _descend(
-    where: str, params: tuple[Value, ...], skeleton: Structure, steps: list[float], rate: float
-) -> Model:
-    """The model holding ``p - rate * step`` for each parameter; a non-finite one raises."""
-    new = []
-    for p, step in zip(params, steps):
-        data = p.data - rate * step
-        if not math.isfinite(data):
-            raise OverflowError(
-                f"{where}: parameter {p.label or p.id} would become {data!r} "
-                f"({p.data!r} - {rate!r} * {step!r})"
-            )
-        new.append(_leaf(data, p.label))
-    return unflatten(skeleton, new)
 
 
 # -- saving and loading lives in serialize.py ------------------------------------------

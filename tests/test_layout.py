@@ -24,6 +24,8 @@ LINE = [
     ["value"],
     ["autodiff"],
     ["transforms", "jit"],
+    ["_nn_records"],
+    ["_nn_walk"],
     ["nn"],
     ["losses"],
     ["optim"],
@@ -45,6 +47,8 @@ RANK = {name: rank for rank, names in enumerate(LINE) for name in names}
 # Imports to the right made inside a function (or for type checking only).
 LATER = {
     ("value", "autodiff"): "Value.backward(), micrograd's habit (API.md section 1)",
+    ("_nn_records", "nn"): "calling a record runs nn.forward, micrograd's model(x) habit",
+    ("_nn_walk", "nn"): "the Model type alias, for type checking only",
 }
 
 

@@ -846,3 +846,37 @@ def test_records_still_build_copy_and_pickle_by_keyword() -> None:
     assert datas(pickle.loads(pickle.dumps(model))) == datas(model)
     assert datas(copy.deepcopy(model)) == datas(model)
     assert model.set(layers=model.layers) == model
+
+
+def test_public_names_of_nn_keep_it_as_their_module_and_pickle_under_it() -> None:
+    # The records and the walker are written in private files; pickles, saved
+    # runs (options name functions by module) and help() go by __module__,
+    # which stays functional_micrograd.nn wherever the code lives.
+    import inspect
+    import pickle
+
+    from_serialize = {"FORMAT_VERSION", "from_json", "to_json"}
+    named = {
+        name: getattr(fm.nn, name)
+        for name in fm.nn.__all__
+        if name not in from_serialize
+        and (inspect.isclass(getattr(fm.nn, name)) or inspect.isfunction(getattr(fm.nn, name)))
+    }
+    assert {"Neuron", "Layer", "MLP", "Structure", "flatten", "apply_gradients"} <= set(named)
+    assert {name: obj.__module__ for name, obj in named.items()} == dict.fromkeys(
+        named, "functional_micrograd.nn"
+    )
+    model = fm.nn.mlp(2, [3, 1], seed=4)
+    for record in (model, model.layers[0], model.layers[0].neurons[0]):
+        saved = pickle.dumps(record)
+        assert b"functional_micrograd.nn" in saved and b"_nn_" not in saved
+        loaded = pickle.loads(saved)
+        assert (type(loaded), repr(loaded), datas(loaded)) == (
+            type(record),
+            repr(record),
+            datas(record),
+        )
+    shape = fm.nn.structure(model)
+    saved = pickle.dumps(shape)
+    assert b"functional_micrograd.nn" in saved and b"_nn_" not in saved
+    assert pickle.loads(saved) == shape
