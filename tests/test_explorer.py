@@ -28,7 +28,7 @@ from micrograd.engine import Value as MValue
 from pyrsistent import pvector
 
 import functional_micrograd as fm
-from functional_micrograd.explorer import _data, _layout
+from functional_micrograd.explorer import _graph, _layout
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -203,7 +203,7 @@ def test_rules_come_from_the_table_of_primitives(page_json: dict[str, Any]) -> N
         assert rule["derivative"].startswith("d")
     # every built-in op has its derivative in words, so the table and the page do not drift
     built_in = [name for name, p in fm.primitives.PRIMITIVES.items() if p.on_floats]
-    assert sorted(_data.DERIVATIVES) == sorted(built_in)
+    assert sorted(_graph.DERIVATIVES) == sorted(built_in)
 
 
 def test_layout_puts_every_edge_forward_and_no_two_boxes_together(

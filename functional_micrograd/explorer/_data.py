@@ -4,8 +4,9 @@
 data (dicts, lists, floats, strs): the history, each state's parameters,
 and for each state the graph of one point through the model and its loss,
 with every node's data and grad and every edge of backward as
-:func:`~functional_micrograd.autodiff.backward_steps` applies it. The page
-only looks these numbers up; it never recomputes one.
+:func:`~functional_micrograd.autodiff.backward_steps` applies it (that graph
+is built in ``_graph.py``; this module checks the arguments and assembles the
+page's data). The page only looks these numbers up; it never recomputes one.
 """
 
 from __future__ import annotations
@@ -14,21 +15,25 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from functional_micrograd import _checks
-from functional_micrograd.autodiff import backward, backward_steps, topological_order
 from functional_micrograd.datasets import Dataset
-from functional_micrograd.explorer._layout import Node, layout
-from functional_micrograd.losses import LossResult, cross_entropy, max_margin
-from functional_micrograd.nn import Model, flatten, structure
-from functional_micrograd.primitives import lookup
+from functional_micrograd.explorer._graph import (
+    LOSS_TEXT,
+    POINT_LOSS,
+    WHERE,
+    _point_graph,
+    _rule,
+    _state_numbers,
+    _structure,
+)
+from functional_micrograd.explorer._layout import layout
+from functional_micrograd.nn import Model, structure
 from functional_micrograd.training import TrainState
-from functional_micrograd.value import Value
 
 __all__ = ["FORMAT", "page_data"]
 
 FORMAT = 1
 """The version of the page's data layout; the page's script reads this one."""
 
-WHERE = "explorer.page"
 PADDING = 1.0  # how far the shaded regions reach past the data, as in micrograd's demo
 HISTORY_FIELDS = (
     "step",
@@ -42,37 +47,6 @@ HISTORY_FIELDS = (
 )
 # The activations the page's shading forward pass knows (see page.js, forward).
 SHADED = ("relu", "tanh", "sigmoid", "linear")
-# The loss drawn for the point, by the dataset's task: the training loss's data term.
-POINT_LOSS = {"binary": max_margin, "multiclass": cross_entropy}
-LOSS_TEXT = {
-    "binary": "max_margin's data term relu(1 - y * score), without the L2 term, for this one point",
-    "multiclass": (
-        "cross_entropy's data term logsumexp(z - z[y]) = -log softmax(z)[y] of the logits z "
-        "and the class y, without the L2 term, for this one point"
-    ),
-}
-
-# What each built-in op's local derivatives are, in words, for the node panel.
-DERIVATIVES = {
-    "+": "d(a + b)/da = 1 and d(a + b)/db = 1",
-    "-": "d(a - b)/da = 1 and d(a - b)/db = -1",
-    "*": "d(a * b)/da = b and d(a * b)/db = a",
-    "/": "d(a / b)/da = 1 / b and d(a / b)/db = -a / b²",
-    "neg": "d(-a)/da = -1",
-    "relu": "d relu(a)/da = 1 where a > 0, else 0",
-    "step": "d step(a)/da = 0",
-    "tanh": "d tanh(a)/da = 1 - tanh(a)²",
-    "exp": "d e^a/da = e^a",
-    "log": "d log(a)/da = 1 / a",
-    "sigmoid": "d sigmoid(a)/da = sigmoid(a) * (1 - sigmoid(a))",
-    "sin": "d sin(a)/da = cos(a)",
-    "cos": "d cos(a)/da = -sin(a)",
-    "sqrt": "d sqrt(a)/da = 1 / (2 sqrt(a))",
-    "abs": "d |a|/da = the sign of a (0 at 0)",
-    "softplus": "d softplus(a)/da = sigmoid(a)",
-    "logsumexp": "d logsumexp(x)/dx_i = softmax(x)_i",
-    "**": "d(x ** n)/dx = n * x ** (n - 1)",
-}
 
 
 # -- the model's shape -------------------------------------------------------------
@@ -93,20 +67,6 @@ def _shape_text(arch: Architecture) -> str:
         kinds = sorted({activation for _, activation in row})
         parts.append(f"{len(row)} {'/'.join(kinds)}")
     return f"{arch[0][0][0]} inputs, layers of {', '.join(parts)}"
-
-
-def _parameter_roles(model: Model) -> dict[int, tuple[int, int, str, int]]:
-    """Each parameter's id: its layer, neuron, kind (weight or bias) and weight index."""
-    roles: dict[int, tuple[int, int, str, int]] = {}
-    params, shape = flatten(model)
-    at = 0
-    for layer, row in enumerate(shape.layers):
-        for j, (nin, _) in enumerate(row):
-            for i in range(nin):
-                roles[params[at + i].id] = (layer, j, "weight", i)
-            roles[params[at + nin].id] = (layer, j, "bias", -1)
-            at += nin + 1
-    return roles
 
 
 # -- checks ------------------------------------------------------------------------
@@ -233,125 +193,6 @@ def _check_point(point: object, dataset: Dataset, nin: int) -> tuple[tuple[float
             f"{', '.join(map(repr, classes))}, got {_checks.describe(label)}"
         )
     return coords, type(classes[0])(label), -1
-
-
-# -- the graph of the point -----------------------------------------------------------
-
-
-def _point_graph(model: Model, coords: tuple[float, ...], label: Any, task: str) -> Any:
-    """The point's loss (data term only) and the model's outputs, as Values."""
-    inputs = tuple(Value(x, label=f"x{i}") for i, x in enumerate(coords))
-    result = POINT_LOSS[task](model, [inputs], [label], alpha=0.0)
-    if not isinstance(result, LossResult):  # cannot happen with the built-in losses
-        raise TypeError(f"{WHERE}: expected the loss to give a LossResult, got {result!r}")
-    return result.data_loss, inputs, result.scores
-
-
-def _flat(scores: Iterable[Any]) -> list[Value]:
-    out: list[Value] = []
-    for s in scores:
-        out.extend(s if isinstance(s, tuple) else (s,))
-    return out
-
-
-def _names(outputs: list[Value], order: Sequence[Value]) -> dict[int, str]:
-    """Names for the model's outputs (``score``, or logits ``z0``, ``z1`` ...) and for the
-    loss's differences of two named nodes (``z0 - z1``); other nodes have none."""
-    names = {outputs[0].id: "score"} if len(outputs) == 1 else {}
-    names.update({z.id: f"z{k}" for k, z in enumerate(outputs) if len(outputs) > 1})
-    for node in order:
-        parents = [edge.parent.id for edge in node.parents]
-        if node.op == "-" and len(parents) == 2 and all(p in names for p in parents):
-            names[node.id] = f"{names[parents[0]]} - {names[parents[1]]}"
-    return names
-
-
-def _structure(
-    model: Model, root: Value, inputs: tuple[Value, ...], scores: Iterable[Any]
-) -> tuple[list[dict[str, Any]], list[Node]]:
-    """Each node's kind, name parts and neuron, in topological order."""
-    order = topological_order(root)
-    roles = _parameter_roles(model)
-    input_index = {v.id: i for i, v in enumerate(inputs)}
-    outputs = _flat(scores)
-    in_model = {n.id for s in outputs for n in topological_order(s)}
-    names = _names(outputs, order)
-    neuron_of: dict[int, tuple[int, int]] = {}
-    position = {n.id: i for i, n in enumerate(order)}
-    rows: list[dict[str, Any]] = []
-    nodes: list[Node] = []
-    for node in order:
-        parents = [edge.parent for edge in node.parents]
-        param: list[int] | None = None
-        if not parents:
-            if node.id in input_index:
-                kind = "input"
-            elif node.id in roles:
-                layer, index, kind, weight = roles[node.id]
-                neuron_of[node.id] = (layer, index)
-                param = [layer, index, weight]
-            else:
-                kind = "constant"
-        else:
-            kind = "op"
-            if node.id in in_model:
-                owner = next((roles[p.id][:2] for p in parents if p.id in roles), None)
-                if owner is None:
-                    owner = next((neuron_of[p.id] for p in parents if p.id in neuron_of), None)
-                if owner is not None:
-                    neuron_of[node.id] = owner
-        neuron = neuron_of.get(node.id)
-        rows.append(
-            {
-                "label": node.label,
-                "name": names.get(node.id),
-                "op": node.op,
-                "kind": kind,
-                "neuron": None if neuron is None else list(neuron),
-                "param": param,
-            }
-        )
-        nodes.append(
-            Node(
-                inputs=tuple(position[p.id] for p in parents),
-                kind=kind,
-                neuron=neuron,
-                index=input_index.get(node.id, 0),
-            )
-        )
-    return rows, nodes
-
-
-def _rule(op: str) -> dict[str, str]:
-    rule = lookup(op)
-    family = "**" if op.startswith("**") else op
-    return {"doc": rule.doc, "derivative": DERIVATIVES.get(family, "")}
-
-
-def _state_numbers(
-    state: TrainState, coords: tuple[float, ...], label: Any, task: str
-) -> tuple[dict[str, Any], tuple[Any, ...]]:
-    """One state's numbers, and the shape of its graph (ops and edges) to check against."""
-    root, _, _ = _point_graph(state.model, coords, label, task)
-    order = topological_order(root)
-    position = {n.id: i for i, n in enumerate(order)}
-    grads = backward(root)
-    steps = backward_steps(root)
-    numbers = {
-        "step": state.step,
-        "params": [p.data for p in flatten(state.model)[0]],
-        "data": [n.data for n in order],
-        "grad": [grads[n] for n in order],
-        "upstream": [s.upstream for s in steps],
-        "local": [s.local_grad for s in steps],
-        "contribution": [s.contribution for s in steps],
-        "total": [s.total for s in steps],
-    }
-    shape = (
-        tuple(n.op for n in order),
-        tuple((position[s.child.id], position[s.parent.id]) for s in steps),
-    )
-    return numbers, shape
 
 
 # -- the whole page's data ------------------------------------------------------------
