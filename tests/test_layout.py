@@ -35,6 +35,8 @@ BESIDE = [
     "__init__",
     "__main__",
     "_collector",
+    "_dataset_checks",
+    "_generators",
     "compiled",
     "datasets",
     "explorer",
