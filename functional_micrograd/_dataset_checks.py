@@ -23,7 +23,7 @@ Row = tuple[float, ...]
 _MAX_DEPTH = 50  # how deeply metadata may nest; deeper is almost surely a cycle
 
 
-def finite_float(x: object) -> float | None:
+def _finite_float(x: object) -> float | None:
     """``x`` as a finite float, or None if it is not a finite int or float."""
     if not _checks.is_number(x):
         return None
@@ -34,22 +34,22 @@ def finite_float(x: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def as_row(row: object) -> Row | None:
+def _row(row: object) -> Row | None:
     """``row`` as a tuple of finite floats, or None if it is not one."""
     if isinstance(row, (str, bytes)) or not isinstance(row, Sequence) or not row:
         return None
-    numbers_ = tuple(map(finite_float, row))
+    numbers_ = tuple(map(_finite_float, row))
     return None if any(v is None for v in numbers_) else numbers_  # type: ignore[return-value]
 
 
-def check_xs(where: str, xs: object) -> tuple[Row, ...]:
+def _check_xs(where: str, xs: object) -> tuple[Row, ...]:
     if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence):
         raise TypeError(
             f"{where}: expected xs to be a sequence of rows of numbers, got {_checks.describe(xs)}"
         )
     out: list[Row] = []
     for i, row in enumerate(xs):
-        checked = as_row(row)
+        checked = _row(row)
         width = len(out[0]) if out else None
         if checked is None or (width is not None and len(checked) != width):
             what = "a non-empty row of finite numbers"
@@ -60,7 +60,7 @@ def check_xs(where: str, xs: object) -> tuple[Row, ...]:
     return tuple(out)
 
 
-def check_labels(where: str, task: str, ys: object) -> tuple[Any, ...]:
+def _check_labels(where: str, task: str, ys: object) -> tuple[Any, ...]:
     """The labels, checked for the task: -1.0/1.0 floats, ints >= 0, or finite floats."""
     expected = {
         "binary": "-1.0 or 1.0",
@@ -74,10 +74,10 @@ def check_labels(where: str, task: str, ys: object) -> tuple[Any, ...]:
         )
     out: list[Any] = []
     for i, label in enumerate(ys):
-        checked = as_label(task, label)
+        checked = _label(task, label)
         if checked is None:
             hint = ""
-            if task == "binary" and as_label("multiclass", label) is not None:
+            if task == "binary" and _label("multiclass", label) is not None:
                 hint = "; for class indices 0..K-1 give task='multiclass'"
             raise ValueError(
                 f"{where}: expected ys[{i}] to be {expected} for a {task} dataset, "
@@ -87,19 +87,19 @@ def check_labels(where: str, task: str, ys: object) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def as_label(task: str, label: object) -> Any:
+def _label(task: str, label: object) -> Any:
     """One label in its normal form for the task, or None if it does not fit."""
     if task == "multiclass":
         if isinstance(label, bool) or not isinstance(label, numbers.Integral) or label < 0:
             return None
         return int(label)
-    value = finite_float(label)
+    value = _finite_float(label)
     if task == "binary" and value not in (-1.0, 1.0):
         return None
     return value
 
 
-def check_num_classes(task: str, given: object, ys: tuple[Any, ...]) -> int:
+def _check_num_classes(task: str, given: object, ys: tuple[Any, ...]) -> int:
     if task == "multiclass":
         seen = max(ys, default=-1) + 1
         if given is None:
@@ -122,7 +122,7 @@ def check_num_classes(task: str, given: object, ys: tuple[Any, ...]) -> int:
     return fixed
 
 
-def check_metadata(metadata: object) -> PMap[str, Any]:
+def _check_metadata(metadata: object) -> PMap[str, Any]:
     if not isinstance(metadata, Mapping):
         raise TypeError(
             f"Dataset: expected metadata to be a mapping, got {_checks.describe(metadata)}"

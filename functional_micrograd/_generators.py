@@ -17,7 +17,7 @@ from pyrsistent import pmap
 
 from functional_micrograd import _checks
 from functional_micrograd import rng as rng_
-from functional_micrograd._dataset_checks import Row, as_row
+from functional_micrograd._dataset_checks import Row, _row
 
 if TYPE_CHECKING:
     from functional_micrograd.datasets import Dataset
@@ -289,7 +289,7 @@ def _check_centers(centers: object) -> tuple[Row, ...]:
             raise TypeError(f"{expected}, got {_checks.show(centers)}")
         if not all(_checks.is_number(v) for v in row):
             raise TypeError(f"{expected}, got {_checks.show(centers)}")
-    rows = [as_row(row) for row in centers]
+    rows = [_row(row) for row in centers]
     if len(rows) < 2 or any(r is None for r in rows) or len({len(r) for r in rows if r}) != 1:
         raise ValueError(f"{expected}, got {_checks.show(centers)}")
     return tuple(r for r in rows if r is not None)

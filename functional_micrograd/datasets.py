@@ -42,11 +42,11 @@ from pyrsistent import PClass, PMap, field
 from functional_micrograd import _checks
 from functional_micrograd import rng as rng_
 from functional_micrograd._dataset_checks import (
-    as_label,
-    check_labels,
-    check_metadata,
-    check_num_classes,
-    check_xs,
+    _check_labels,
+    _check_metadata,
+    _check_num_classes,
+    _check_xs,
+    _label,
 )
 from functional_micrograd._generators import blobs, circles, moons, sine, spiral, yinyang
 
@@ -124,14 +124,16 @@ class Dataset(PClass):
         # Every way of making a Dataset (the constructor, set, an evolver,
         # unpickling) comes through here with every field, so no check is skipped.
         if "xs" in kwargs:
-            kwargs["xs"] = check_xs("Dataset", kwargs["xs"])
+            kwargs["xs"] = _check_xs("Dataset", kwargs["xs"])
         task = _checks.one_of("Dataset", "task", kwargs.get("task", "binary"), TASKS)
         kwargs["task"] = task
         if "ys" in kwargs:
-            kwargs["ys"] = check_labels("Dataset", task, kwargs["ys"])
-            kwargs["num_classes"] = check_num_classes(task, kwargs.get("num_classes"), kwargs["ys"])
+            kwargs["ys"] = _check_labels("Dataset", task, kwargs["ys"])
+            kwargs["num_classes"] = _check_num_classes(
+                task, kwargs.get("num_classes"), kwargs["ys"]
+            )
         if "metadata" in kwargs:
-            kwargs["metadata"] = check_metadata(kwargs["metadata"])
+            kwargs["metadata"] = _check_metadata(kwargs["metadata"])
         if "xs" in kwargs and "ys" in kwargs and len(kwargs["xs"]) != len(kwargs["ys"]):
             raise ValueError(
                 "Dataset: expected as many labels as inputs, got "
@@ -203,7 +205,7 @@ def from_lists(
     ...
     ValueError: from_lists: expected xs[1] to be a row of 2 finite numbers, like xs[0], got [1]
     """
-    rows = check_xs("from_lists", xs)
+    rows = _check_xs("from_lists", xs)
     labels = _checks.sequence("from_lists", "ys", ys)
     if not isinstance(name, str):
         raise TypeError(f"from_lists: expected name to be a str, got {_checks.describe(name)}")
@@ -215,14 +217,14 @@ def from_lists(
     if task is None:
         task = _infer_task(labels)
     kind = _checks.one_of("from_lists", "task", task, TASKS)
-    checked = check_labels("from_lists", kind, labels)
+    checked = _check_labels("from_lists", kind, labels)
     return Dataset(xs=rows, ys=checked, task=kind, metadata={"name": name, "n_samples": len(rows)})
 
 
 def _infer_task(labels: tuple[Any, ...]) -> str:
     if labels and all(_checks.is_number(y) and y in (-1, 1) for y in labels):
         return "binary"
-    integral = all(as_label("multiclass", y) is not None for y in labels)
+    integral = all(_label("multiclass", y) is not None for y in labels)
     return "multiclass" if labels and integral else "regression"
 
 
