@@ -7,6 +7,10 @@ imported or run, and anything malformed, truncated, wrongly shaped, with
 unknown or duplicate keys, or of another version raises ``ValueError``
 saying where (a message of at most a few hundred characters).
 
+This module writes and reads each kind of record; the format they share
+(the version, the size limit, the parse, the checks of parsed JSON) is
+written in ``_json_format.py``.
+
 Loading is bounded. A text of more than :data:`MAX_TEXT` characters is
 refused before it is parsed. The parse runs with the cyclic collector paused
 (parsed JSON has no cycles); the whole document is then checked, shape first
@@ -29,18 +33,25 @@ True
 
 from __future__ import annotations
 
-import collections
 import itertools
-import json
 import math
-import re
-import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from pyrsistent import PClass, PMap, PVector, pmap, pvector
 
-from functional_micrograd import _checks, _collector, nn, optim, training
+from functional_micrograd import _checks, _collector, _json_format, nn, optim, training
+from functional_micrograd._json_format import (
+    _bad,
+    _dumps,
+    _integer,
+    _list,
+    _maybe_number,
+    _number,
+    _numbers,
+    _object,
+    _top,
+)
 from functional_micrograd.nn import Model, Structure
 from functional_micrograd.value import Value, _leaf
 
@@ -55,10 +66,10 @@ __all__ = [
     "to_json",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = _json_format.FORMAT_VERSION
 """The ``format_version`` every document is written with and the only one read."""
 
-MAX_TEXT = 64 * 1024 * 1024
+MAX_TEXT = _json_format.MAX_TEXT
 """The longest text a loader reads, in characters; a longer one is refused unparsed."""
 
 _MODEL_KINDS = ("Neuron", "Layer", "MLP")
@@ -73,7 +84,6 @@ _STATES: dict[str, Any] = {
         optim.RMSPropState,
     )
 }
-_FEW = 5  # how many keys an error message lists
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -97,11 +107,6 @@ def _model_doc(model: Model) -> dict[str, Any]:
     else:
         body = {"layers": [{"neurons": units} for units in rows]}
     return {"kind": shape.kind, "model": body}
-
-
-def _dumps(kind: str, key: str, body: Any) -> str:
-    doc = {"format_version": FORMAT_VERSION, "kind": kind, key: body}
-    return json.dumps(doc, allow_nan=False)
 
 
 def to_json(model: Model) -> str:
@@ -190,158 +195,6 @@ def opt_state_to_json(state: Any) -> str:
 def _fields(record: Any) -> tuple[str, ...]:
     """A record class's (or record's) field names, in the order they are declared."""
     return tuple(record._pclass_fields)
-
-
-# -- reading: the text -----------------------------------------------------------------
-
-
-def _brief(x: object) -> str:
-    """What a value was, for a message: short whatever its size (no repr of a huge list)."""
-    if isinstance(x, list):
-        return f"a list of {len(x)} items" if x else "[]"
-    if isinstance(x, dict):
-        return f"an object with {len(x)} keys" if x else "{}"
-    if isinstance(x, str):
-        return _checks.show(x[:60])
-    return _checks.show(x)
-
-
-def _few(keys: Sequence[str]) -> str:
-    """At most a few keys, each cut short: ``['a', 'b', ... (9 in all)]``."""
-    shown = [_checks.show(k, limit=30) for k in keys[:_FEW]]
-    more = f", ... ({len(keys)} in all)" if len(keys) > _FEW else ""
-    return f"[{', '.join(shown)}{more}]"
-
-
-class _Refused(ValueError):
-    pass
-
-
-def _parse(where: str, text: object) -> Any:
-    if not isinstance(text, str):
-        raise TypeError(f"{where}: expected a str of JSON text, got {type(text).__name__}")
-    if len(text) > MAX_TEXT:
-        raise ValueError(f"{where}: the text is {len(text)} characters; at most {MAX_TEXT}")
-
-    def no_constants(name: str) -> None:
-        raise _Refused(f"{where}: {name} is not allowed; every number must be finite")
-
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        found = dict(pairs)
-        if len(found) != len(pairs):
-            counts = collections.Counter(k for k, _ in pairs)
-            twice = sorted(k for k, n in counts.items() if n > 1)
-            raise _Refused(f"{where}: duplicate keys in an object: {_few(twice)}")
-        return found
-
-    def whole_number(digits: str) -> int:
-        # Where Python does not cap int() itself, very long digit strings would
-        # take quadratic time; no float has over 309 integer digits anyway.
-        if len(digits) > 400:
-            raise _Refused(
-                f"{where}: an integer of {len(digits)} digits is too large to be a float"
-            )
-        return int(digits)
-
-    capped = getattr(sys, "get_int_max_str_digits", lambda: 0)() > 0
-    try:
-        # Parsed JSON has no cycles; the collector's passes over millions of
-        # fresh containers would cost several times the parse itself.
-        with _collector.paused():
-            return json.loads(
-                text,
-                parse_constant=no_constants,
-                parse_int=None if capped else whole_number,
-                object_pairs_hook=no_duplicates,
-            )
-    except _Refused as refused:
-        raise ValueError(str(refused)) from None
-    except RecursionError:
-        raise ValueError(f"{where}: the text is nested too deeply to be a document") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{where}: not valid JSON ({error})") from None
-    except ValueError as error:  # int() refused a digit string over Python's limit
-        found = re.search(r"has (\d+) digits", str(error))
-        digits = found.group(1) if found else f"over {sys.get_int_max_str_digits()}"
-        raise ValueError(
-            f"{where}: an integer of {digits} digits is too large to be a float"
-        ) from None
-
-
-# -- reading: checks that make nothing big ------------------------------------------------
-
-
-def _bad(where: str, path: str, expected: str, got: object) -> ValueError:
-    return ValueError(f"{where}: expected {path} to be {expected}, got {_brief(got)}")
-
-
-def _object(where: str, path: str, doc: object, keys: Sequence[str]) -> dict[str, Any]:
-    if not isinstance(doc, dict):
-        raise _bad(where, path, f"an object with keys {list(keys)}", doc)
-    if doc.keys() != set(keys):
-        unknown = [k for k in doc if k not in keys]  # in the text's order: no sort of a million
-        missing = [k for k in keys if k not in doc]
-        raise ValueError(
-            f"{where}: {path} must have exactly the keys {list(keys)}"
-            + (f"; unknown: {_few(unknown)}" if unknown else "")
-            + (f"; missing: {_few(missing)}" if missing else "")
-        )
-    return doc
-
-
-def _list(where: str, path: str, doc: object, empty: bool = False) -> list[Any]:
-    if not isinstance(doc, list) or not (doc or empty):
-        raise _bad(where, path, "a list" if empty else "a non-empty list", doc)
-    return doc
-
-
-def _number(where: str, path: str, x: object) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise _bad(where, path, "a number", x)
-    try:
-        number = float(x)
-    except OverflowError:
-        raise _bad(where, path, "a finite number", x) from None
-    if not math.isfinite(number):
-        raise _bad(where, path, "a finite number", x)
-    return number
-
-
-def _numbers(where: str, path: str, xs: list[Any]) -> list[float]:
-    """Every item as a finite float; the path of the first bad one is named only on failure."""
-    try:
-        numbers = [float(x) for x in xs if type(x) is float or type(x) is int]
-    except OverflowError:  # an int too large for a float
-        numbers = []
-    if len(numbers) == len(xs) and all(map(math.isfinite, numbers)):
-        return numbers
-    for i, x in enumerate(xs):
-        _number(where, f"{path}[{i}]", x)
-    raise AssertionError("unreachable: some item failed above")  # pragma: no cover
-
-
-def _maybe_number(where: str, path: str, x: object) -> float | None:
-    return None if x is None else _number(where, path, x)
-
-
-def _integer(where: str, path: str, x: object, minimum: int, maximum: int | None = None) -> int:
-    if isinstance(x, bool) or not isinstance(x, int) or x < minimum:
-        raise _bad(where, path, f"an integer >= {minimum}", x)
-    if maximum is not None and x > maximum:
-        raise _bad(where, path, f"an integer between {minimum} and {maximum}", x)
-    return x
-
-
-def _version(where: str, top: dict[str, Any]) -> None:
-    version = top["format_version"]
-    if isinstance(version, bool) or version != FORMAT_VERSION:
-        raise _bad(where, "format_version", str(FORMAT_VERSION), version)
-
-
-def _top(where: str, text: object, key: str) -> dict[str, Any]:
-    top = _object(where, "the document", _parse(where, text), ("format_version", "kind", key))
-    _version(where, top)
-    return top
 
 
 # -- reading: models ----------------------------------------------------------------------

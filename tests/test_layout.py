@@ -37,6 +37,7 @@ BESIDE = [
     "_collector",
     "_dataset_checks",
     "_generators",
+    "_json_format",
     "compiled",
     "datasets",
     "explorer",
