@@ -350,9 +350,7 @@ class Code(NamedTuple):
     witnesses: tuple[str, ...]  # variables whose sum is finite iff no check needed
 
 
-def _emit(
-    trace: Trace, var: dict[str, str], namespace: dict[str, Any], prefix: str = "v"
-) -> Code:
+def _emit(trace: Trace, var: dict[str, str], namespace: dict[str, Any], prefix: str = "v") -> Code:
     """Straight-line Python for a trace's equations, its inputs named by ``var``.
 
     One line per equation, but an op already computed on the same inputs is

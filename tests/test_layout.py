@@ -29,6 +29,10 @@ LINE = [
     ["nn"],
     ["losses"],
     ["optim"],
+    # training's parts, each using the ones before it; training re-exports them
+    ["_train_records"],
+    ["_train_checks"],
+    ["_train_measure"],
     ["training"],
 ]
 BESIDE = [
