@@ -247,6 +247,9 @@ def _failed(
     return kind(step, state, error, reason)
 
 
+_failed.__module__ = _HOME  # pickles of TrainingFailed call it by this name
+
+
 def _failure_message(step: int, state: TrainState, error: BaseException, reason: str) -> str:
     kept = f"the last good state (after {state.step} steps) is in .state"
     if reason == "schedule":

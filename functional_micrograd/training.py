@@ -63,6 +63,7 @@ from functional_micrograd._train_records import (
     TrainingFailed,
     TrainState,
 )
+from functional_micrograd._train_records import _failed as _failed  # where pickles look
 from functional_micrograd.datasets import Dataset
 from functional_micrograd.losses import LossFunction
 from functional_micrograd.nn import Model, _check_model

@@ -23,6 +23,7 @@ LINE = [
     ["primitives"],
     ["value"],
     ["autodiff"],
+    ["_trace"],  # jit's tracing half; jit re-exports it
     ["transforms", "jit"],
     ["_nn_records"],
     ["_nn_walk"],
