@@ -3,8 +3,8 @@
 :func:`~functional_micrograd.training.train`, ``iterate``, ``configure`` and
 ``evaluate`` check what they are given here, so each rule has one wording
 and the steps trust what they get. ``micrograd_schedule``, the default
-learning rate, is here too: an optimizer given with a rate of its own is
-refused only when the learning rate is not that default.
+learning rate, is here too: the checks tell it apart from a rate given
+alongside an optimizer (which is refused).
 
 >>> from functional_micrograd import datasets, nn
 >>> model, config = _configure(
