@@ -19,6 +19,7 @@ import ast
 import collections
 import importlib
 import inspect
+import pkgutil
 import re
 import sys
 import typing
@@ -325,6 +326,11 @@ def _alias_definition(
     return None
 
 
+def _private(module_name: str) -> bool:
+    """Whether a module is one of the package's private parts (``_train_measure``, say)."""
+    return module_name.rsplit(".", 1)[-1].startswith("_")
+
+
 def _entry(
     module: ModuleType, name: str, top_level: dict[int, str], definitions: Definitions
 ) -> str:
@@ -335,7 +341,7 @@ def _entry(
     note = f"*{kind}*"
     if id(obj) in top_level and top_level[id(obj)] == name:
         note += f" · also `fm.{name}`"
-    if alias is not None and alias[0] != module.__name__:
+    if alias is not None and alias[0] != module.__name__ and not _private(alias[0]):
         note += f" · the same as `{alias[0]}.{name}`"
     lines.append(note + "\n")
     if alias is not None:
@@ -378,8 +384,14 @@ def render() -> str:
     package = importlib.import_module(PACKAGE)
     top_level = {id(getattr(package, n)): n for n in package.__all__}
     modules = [importlib.import_module(f"{PACKAGE}.{short}") for short in MODULES]
-    # The defining module first, so an alias is found where it is written.
-    definitions = [(module, _assignments(module)) for module in modules]
+    # The defining module first, so an alias is found where it is written; then
+    # the private modules, where a public module's re-exported aliases are written.
+    private = [
+        importlib.import_module(f"{PACKAGE}.{info.name}")
+        for info in pkgutil.iter_modules(package.__path__)
+        if info.name.startswith("_") and not info.name.startswith("__")
+    ]
+    definitions = [(module, _assignments(module)) for module in (*modules, *private)]
     sections = []
     for module in modules:
         short = module.__name__.removeprefix(f"{PACKAGE}.")

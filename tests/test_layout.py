@@ -23,12 +23,17 @@ LINE = [
     ["primitives"],
     ["value"],
     ["autodiff"],
+    ["_trace"],  # jit's tracing half; jit re-exports it
     ["transforms", "jit"],
     ["_nn_records"],
     ["_nn_walk"],
     ["nn"],
     ["losses"],
     ["optim"],
+    # training's parts, each using the ones before it; training re-exports them
+    ["_train_records"],
+    ["_train_checks"],
+    ["_train_measure"],
     ["training"],
 ]
 BESIDE = [

@@ -9,6 +9,8 @@ node): it refuses to pickle, saying what to save instead.
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import math
 import pickle
 import subprocess
@@ -152,3 +154,42 @@ def test_values_pickled_in_a_child_process_load_here() -> None:
     x, y, dydx = pickle.loads(done.stdout)
     assert x.label == "x" and x in set(_below(y))
     assert fm.backward(y)[x] == dydx and math.isfinite(dydx)
+
+
+# -- records written in a private module pickle under the public one -------------------
+
+
+def test_training_and_jit_records_pickle_under_the_module_that_documents_them() -> None:
+    # Their code is in _train_records.py and _trace.py; a pickle names only the
+    # public path (fm.training.Run, fm.jit.Trace), so it does not depend on where
+    # the code is and loads where an older one did.
+    data = fm.datasets.moons(10, seed=0)
+    run = fm.train(fm.nn.mlp(2, [3, 1], seed=0), data, steps=2)
+    state = fm.training.initial_state(run.final_model)
+    trace = fm.make_trace(lambda x: x * 2.0 + x)(1.0)
+    failed = fm.training.TrainingDiverged(1, state, OverflowError("too big"))
+    records = {
+        "training": [run, state, run.history[0], fm.training.evaluate(run.final_model, data),
+                     fm.training.Batch(data.xs, data.ys), failed],
+        "jit": [trace, trace.equations[0]],
+    }  # fmt: skip
+    for module, found in records.items():
+        for record in found:
+            blob = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+            assert f"functional_micrograd.{module}".encode() in blob
+            assert b"_train_" not in blob and b"_trace" not in blob, type(record)
+            loaded = pickle.loads(blob)
+            assert type(loaded) is type(record) and repr(loaded) == repr(record)
+    assert pickle.loads(pickle.dumps(run)).history == run.history
+    assert pickle.loads(pickle.dumps(trace)) == trace
+    # the default schedule, kept in Run.options, is saved by its public name too
+    assert '"functional_micrograd.training.micrograd_schedule"' in fm.serialize.run_to_json(run)
+
+
+def test_every_public_class_and_function_names_its_public_module() -> None:
+    for module in (fm.training, importlib.import_module("functional_micrograd.jit")):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if isinstance(obj, type) or inspect.isfunction(obj):
+                assert obj.__module__ == module.__name__, (name, obj.__module__)
+                assert getattr(sys.modules[obj.__module__], obj.__qualname__) is obj
