@@ -24,25 +24,7 @@ from functional_micrograd import (
     training,
     transforms,
 )
-from functional_micrograd.autodiff import (
-    BackwardStep,
-    Gradients,
-    backward,
-    backward_steps,
-    topological_order,
-)
-from functional_micrograd.jit import Trace, jit, make_trace
-from functional_micrograd.training import TrainingDiverged, train
-from functional_micrograd.transforms import (
-    GradientCheckError,
-    check_grads,
-    grad,
-    hessian,
-    value_and_grad,
-)
-from functional_micrograd.value import (
-    Edge,
-    Value,
+from functional_micrograd._ops import (
     abs,
     add,
     cos,
@@ -64,6 +46,23 @@ from functional_micrograd.value import (
     sum_values,
     tanh,
 )
+from functional_micrograd.autodiff import (
+    BackwardStep,
+    Gradients,
+    backward,
+    backward_steps,
+    topological_order,
+)
+from functional_micrograd.jit import Trace, jit, make_trace
+from functional_micrograd.training import TrainingDiverged, train
+from functional_micrograd.transforms import (
+    GradientCheckError,
+    check_grads,
+    grad,
+    hessian,
+    value_and_grad,
+)
+from functional_micrograd.value import Edge, Value
 
 __version__ = "0.2.0"
 

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pyrsistent import PClass, field
 
 from functional_micrograd import _checks
-from functional_micrograd.value import Operand, Value, _relu, _sigmoid, _tanh
+from functional_micrograd._ops import sigmoid as _sigmoid
+from functional_micrograd._ops import tanh as _tanh
+from functional_micrograd.value import Operand, Value, _relu
 
 if TYPE_CHECKING:
     from functional_micrograd.nn import Model, Output

@@ -24,8 +24,9 @@ from typing import Any, NoReturn
 from pyrsistent import PClass, field
 
 from functional_micrograd import _checks
+from functional_micrograd._nodes import below as _below
 from functional_micrograd.primitives import lookup
-from functional_micrograd.value import _ARGUMENT, Value, _below, _node
+from functional_micrograd.value import _ARGUMENT, Value, _node
 
 __all__ = ["Equation", "Trace", "Tracer", "make_trace"]
 
@@ -78,6 +79,7 @@ _lock = threading.RLock()
 _tracing_thread: int | None = None
 _ENGINE = frozenset(
     {"functional_micrograd.value", "functional_micrograd.primitives", __name__, _HOME}
+    | {"functional_micrograd._nodes", "functional_micrograd._pickling", "functional_micrograd._ops"}
 )
 _LIBRARY = "functional_micrograd."
 _raw_data = Value.__dict__["data"].__get__

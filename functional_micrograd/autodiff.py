@@ -33,8 +33,9 @@ from typing import Any, Generic, Literal, NoReturn, TypeVar, overload
 from pyrsistent import PClass, PMap, field, pmap
 
 from functional_micrograd import _checks, _collector
+from functional_micrograd._nodes import below as _below
 from functional_micrograd.primitives import lookup
-from functional_micrograd.value import Value, _below, _leaf
+from functional_micrograd.value import Value, _leaf
 
 __all__ = ["BackwardStep", "Gradients", "backward", "backward_steps", "topological_order"]
 

@@ -27,6 +27,7 @@ from pyrsistent import PClass, field
 
 from functional_micrograd import _checks, _collector
 from functional_micrograd import rng as _rng
+from functional_micrograd._ops import sum_values
 from functional_micrograd.nn import (
     Model,
     _argmax,
@@ -43,7 +44,6 @@ from functional_micrograd.value import (
     _mul,
     _relu,
     _sub,
-    sum_values,
 )
 
 __all__ = ["LossFunction", "LossResult", "accuracy", "cross_entropy", "max_margin", "mse"]

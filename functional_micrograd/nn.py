@@ -52,8 +52,8 @@ from functional_micrograd._nn_walk import (
     with_parameters,
 )
 from functional_micrograd._nn_walk import _descend as _descend
+from functional_micrograd._ops import logsumexp as _logsumexp
 from functional_micrograd.value import Operand, Value, _add, _leaf, _mul, _operand, _sub
-from functional_micrograd.value import logsumexp as _logsumexp
 
 if TYPE_CHECKING:  # at run time these come from serialize on first use; see __getattr__
     from functional_micrograd.serialize import FORMAT_VERSION, from_json, to_json

@@ -21,7 +21,9 @@ PACKAGE = Path(fm.__file__).resolve().parent
 LINE = [
     ["_checks"],
     ["primitives"],
+    ["_nodes", "_pickling"],
     ["value"],
+    ["_ops"],
     ["autodiff"],
     ["_trace"],  # jit's tracing half; jit re-exports it
     ["transforms", "jit"],
@@ -57,6 +59,9 @@ LATER = {
     ("value", "autodiff"): "Value.backward(), micrograd's habit (API.md section 1)",
     ("_nn_records", "nn"): "calling a record runs nn.forward, micrograd's model(x) habit",
     ("_nn_walk", "nn"): "the Model type alias, for type checking only",
+    ("value", "_ops"): "fm.value.relu and the other op functions, lent on first use (API.md 1)",
+    ("_nodes", "value"): "type hints only: value.py hands its class to constructors()",
+    ("_pickling", "value"): "type hints only: value.py hands its node maker to unflatten()",
 }
 
 

@@ -22,7 +22,7 @@ import pytest
 
 import functional_micrograd as fm
 from functional_micrograd import _collector
-from functional_micrograd.value import _below
+from functional_micrograd._nodes import below as _below
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAIN = 1_000_000
