@@ -9,8 +9,8 @@ share their nodes, so a model and a loss built on it, pickled together or
 apart, stay connected.
 
 ``Value.__reduce__`` (value.py) gives :func:`flatten`'s columns to
-``value._unflatten``, which loads them with :func:`unflatten` and value.py's
-fast node constructor.
+``value._unflatten``, the name pickles hold, which loads them with
+:func:`unflatten`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from functional_micrograd import _collector
-from functional_micrograd._nodes import MakeNode, below
+from functional_micrograd._nodes import below, node
 
 if TYPE_CHECKING:
     from functional_micrograd.value import Value
@@ -59,8 +59,8 @@ def flatten(root: Value) -> Columns:
     )
 
 
-def unflatten(node: MakeNode, columns: tuple[Any, ...]) -> Value:
-    """The root of the graph that ``columns`` lay out, made with ``node``.
+def unflatten(columns: tuple[Any, ...]) -> Value:
+    """The root of the graph that ``columns`` lay out.
 
     A node already loaded from the same origin, and still alive, is reused.
     """

@@ -372,7 +372,8 @@ def _exponent(n: object) -> int | float:
 # -- the fast constructors (the speed section, in _nodes.py) -----------------------------
 
 _isfinite = math.isfinite
-_node, _add, _sub, _mul, _relu = _nodes.constructors(Value, _apply)
+_nodes.bind(Value, _apply)  # they fill Value's slots directly
+_node, _add, _sub, _mul, _relu = _nodes.node, _nodes.add, _nodes.sub, _nodes.mul, _nodes.relu
 
 
 def _leaf(data: float, label: str | None) -> Value:
@@ -387,7 +388,7 @@ _ARGUMENT = _leaf(0.0, None)
 
 def _unflatten(*columns: Any) -> Value:
     """A pickled Value, loaded again (see _pickling.py); pickles name this function."""
-    return _pickling.unflatten(_node, columns)
+    return _pickling.unflatten(columns)
 
 
 def __getattr__(name: str) -> Any:

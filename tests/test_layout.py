@@ -60,8 +60,8 @@ LATER = {
     ("_nn_records", "nn"): "calling a record runs nn.forward, micrograd's model(x) habit",
     ("_nn_walk", "nn"): "the Model type alias, for type checking only",
     ("value", "_ops"): "fm.value.relu and the other op functions, lent on first use (API.md 1)",
-    ("_nodes", "value"): "type hints only: value.py hands its class to constructors()",
-    ("_pickling", "value"): "type hints only: value.py hands its node maker to unflatten()",
+    ("_nodes", "value"): "type hints only: value.py hands its class over with bind()",
+    ("_pickling", "value"): "type hints only: it lays out and loads Values, made by _nodes",
 }
 
 
