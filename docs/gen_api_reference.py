@@ -255,10 +255,14 @@ def _no_initial() -> Any:
 
 
 def _members(cls: type) -> list[tuple[str, Any]]:
-    """Public methods and properties defined by the class itself, with docstrings."""
+    """Public methods and properties the class defines, itself or in a base of this package."""
     skip = set(getattr(cls, "_pclass_fields", {})) | set(getattr(cls, "_fields", ()))
+    ours = [c for c in cls.__mro__ if c.__module__.startswith("functional_micrograd")]
+    members: dict[str, Any] = {}
+    for c in ours:  # the class's own first, then what its bases add
+        members.update({k: v for k, v in vars(c).items() if k not in members})
     out = []
-    for name, member in cls.__dict__.items():
+    for name, member in members.items():
         if name.startswith("_") or name in skip:
             continue
         if isinstance(member, (staticmethod, classmethod)):

@@ -10,10 +10,12 @@ here, in the forward pass, so that backpropagation
 
 Nothing ever changes a Value after it is made.
 
-Three private modules hold what a reader can skip: ``_nodes.py`` makes the
-nodes fast (the speed section), ``_pickling.py`` pickles a graph of any depth
-without recursion, and ``_ops.py`` makes the op functions (``fm.relu``,
-``fm.add``, ``fm.define_op`` ...), which are this module's names too.
+Four private modules hold what a reader can skip: ``_closed.py`` answers
+the record protocol of a PClass (only a node's label can change, and only in
+a copy), ``_nodes.py`` makes the nodes fast (the speed section),
+``_pickling.py`` pickles a graph of any depth without recursion, and
+``_ops.py`` makes the op functions (``fm.relu``, ``fm.add``, ``fm.define_op``
+...), which are this module's names too.
 
 >>> a = Value(2.0, label="a")
 >>> b = Value(-3.0, label="b")
@@ -27,11 +29,13 @@ Value(data=-5.0, op='+')
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, Union, overload
 
 from pyrsistent import PClass, field
 
 from functional_micrograd import _checks, _nodes, _pickling
+from functional_micrograd._closed import Closed
 from functional_micrograd.primitives import PRIMITIVES, Primitive, _power_rule
 
 if TYPE_CHECKING:
@@ -59,7 +63,7 @@ class Edge(NamedTuple):
     local_grad: float
 
 
-class Value(PClass):
+class Value(Closed, PClass):
     """An immutable scalar node of a computation graph.
 
     ``Value(data, label=None)`` makes a leaf (an input or a parameter). Ops
@@ -111,61 +115,6 @@ class Value(PClass):
             "write g = loss.backward() (or fm.backward(loss)) and read g[x]"
         )
 
-    # -- the record protocol: only the label can change ------------------------------
-
-    def set(self, *args: Any, **changes: Any) -> Value:
-        """Return this node with a new label; nothing else about a node can change.
-
-        >>> (Value(2.0) * 3).set(label="e")
-        Value(data=6.0, op='*', label='e')
-        """
-        if args:
-            if len(args) != 2:
-                raise TypeError(f"Value.set: expected (name, value), got {args!r}")
-            changes[args[0]] = args[1]
-        unknown = sorted(set(changes) - {"label"})
-        if unknown:
-            raise TypeError(
-                f"Value.set: only 'label' can change, got {unknown}; data, op, id, "
-                "inputs and local_grads are fixed when a node is made: build a new Value"
-            )
-        label = _checks.label("Value.set", changes.get("label", self.label))
-        return _node(self.data, self.op, self.inputs, self.local_grads, label, self.id, type(self))
-
-    def evolver(self) -> NoReturn:
-        """Values have no evolver: use ``set(label=...)`` or build a new Value."""
-        raise TypeError("Value.evolver: a Value cannot be evolved; use set(label=...) or ops")
-
-    @classmethod
-    def create(cls, kwargs: Any, _factory_fields: Any = None, ignore_extra: bool = False) -> Value:
-        """Make a leaf from a mapping with ``data`` and optionally ``label``.
-
-        >>> Value.create({"data": 1.5, "label": "w"})
-        Value(data=1.5, label='w')
-        """
-        if isinstance(kwargs, Value):
-            return kwargs
-        if not isinstance(kwargs, dict) or "data" not in kwargs:
-            raise TypeError(f"Value.create: expected a dict with 'data', got {kwargs!r}")
-        extra = sorted(set(kwargs) - {"data", "label"})
-        if extra and not ignore_extra:
-            raise TypeError(f"Value.create: a leaf takes only 'data' and 'label', got {extra}")
-        return cls(kwargs["data"], kwargs.get("label"))
-
-    def __setattr__(self, name: str, value: Any) -> NoReturn:
-        raise AttributeError(
-            f"Value is immutable: cannot set {name!r}; operations return new Values"
-        )
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError(f"Value is immutable: cannot delete {name!r}")
-
-    def __copy__(self) -> Value:
-        return self
-
-    def __deepcopy__(self, memo: Any) -> Value:
-        return self
-
     def __reduce__(self) -> tuple[Any, ...]:
         return _unflatten, _pickling.flatten(self)  # flat columns: no recursion, any depth
 
@@ -173,9 +122,6 @@ class Value(PClass):
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Value) and other.id == self.id
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
 
     def __hash__(self) -> int:
         return hash(self.id)
@@ -230,45 +176,17 @@ class Value(PClass):
         """max(0, x); its derivative at 0 is taken as 0, as in micrograd."""
         return _relu(self)
 
-    def step(self) -> Value:
-        """1 where x > 0, else 0: relu's derivative."""
-        return _apply(PRIMITIVES["step"], (self,))
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent; finite for any input."""
-        return _apply(PRIMITIVES["tanh"], (self,))
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e ** -x); finite for any input."""
-        return _apply(PRIMITIVES["sigmoid"], (self,))
-
-    def exp(self) -> Value:
-        """e ** x."""
-        return _apply(PRIMITIVES["exp"], (self,))
-
-    def log(self) -> Value:
-        """The natural logarithm; x must be positive."""
-        return _apply(PRIMITIVES["log"], (self,))
-
-    def sin(self) -> Value:
-        """sin(x), x in radians."""
-        return _apply(PRIMITIVES["sin"], (self,))
-
-    def cos(self) -> Value:
-        """cos(x), x in radians."""
-        return _apply(PRIMITIVES["cos"], (self,))
-
-    def sqrt(self) -> Value:
-        """The square root; x must be positive."""
-        return _apply(PRIMITIVES["sqrt"], (self,))
-
-    def abs(self) -> Value:
-        """|x|; its derivative at 0 is taken as 0."""
-        return _apply(PRIMITIVES["abs"], (self,))
-
-    def softplus(self) -> Value:
-        """log(1 + e ** x), a smooth relu; finite for any input."""
-        return _apply(PRIMITIVES["softplus"], (self,))
+    if TYPE_CHECKING:  # made below the class from the table, one per unary primitive
+        def step(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def sin(self) -> Value: ...
+        def cos(self) -> Value: ...
+        def sqrt(self) -> Value: ...
+        def abs(self) -> Value: ...
+        def softplus(self) -> Value: ...
 
     @staticmethod
     def _op(name: str, *operands: Operand) -> Value:
@@ -291,6 +209,22 @@ class Value(PClass):
         from functional_micrograd.autodiff import backward  # autodiff builds on this module
 
         return backward(self, create_graph=create_graph)
+
+
+# The unary methods, one per primitive of the table: x.tanh() is the node of "tanh".
+def _method(name: str) -> Callable[[Value], Value]:
+    rule = PRIMITIVES[name]
+
+    def method(self: Value) -> Value:
+        return _apply(rule, (self,))
+
+    method.__name__, method.__qualname__ = name, f"Value.{name}"
+    method.__doc__ = f"{rule.doc} Here a is this Value: ``x.{name}()`` is ``fm.{name}(x)``."
+    return method
+
+
+for _name in ("step", "tanh", "sigmoid", "exp", "log", "sin", "cos", "sqrt", "abs", "softplus"):
+    setattr(Value, _name, _method(_name))
 
 
 # -- making any op's node from its rule ------------------------------------------------

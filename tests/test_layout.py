@@ -22,6 +22,7 @@ LINE = [
     ["_checks"],
     ["primitives"],
     ["_nodes", "_pickling"],
+    ["_closed"],  # Value's record protocol; value builds on it
     ["value"],
     ["_ops"],
     ["autodiff"],
@@ -62,6 +63,7 @@ LATER = {
     ("value", "_ops"): "fm.value.relu and the other op functions, lent on first use (API.md 1)",
     ("_nodes", "value"): "type hints only: value.py hands its class over with bind()",
     ("_pickling", "value"): "type hints only: it lays out and loads Values, made by _nodes",
+    ("_closed", "value"): "type hints only: Value's protocol methods name the class they serve",
 }
 
 
