@@ -352,25 +352,21 @@ def test_states_of_different_architectures(run: Run) -> None:
 
 def test_a_dataset_that_does_not_fit(run: Run) -> None:
     wide = [fm.training.initial_state(fm.nn.mlp(3, [2, 1], seed=0))]
-    with pytest.raises(
-        ValueError, match="3 coordinates, as the model takes 3 inputs, got points with 2"
-    ):
+    with pytest.raises(ValueError, match="takes 3 inputs but the dataset's points have 2"):
         fm.explorer.page(wide, run.data)
     two_out = [fm.training.initial_state(fm.nn.mlp(2, [2, 2], seed=0))]
-    with pytest.raises(ValueError, match=r"1 output.*got one with 2"):
+    with pytest.raises(ValueError, match=r"needs a model with one output .*got a model with 2"):
         fm.explorer.page(two_out, run.data)
     with pytest.raises(TypeError, match=r"expected dataset to be a Dataset.*\(list\)"):
         fm.explorer.page(run.states, [[0.0, 1.0]])
     blob = fm.datasets.blobs(12, centers=((0.0, 0.0, 0.0), (1.0, 1.0, 1.0)), seed=0)
-    with pytest.raises(
-        ValueError, match="2 coordinates, as the model takes 2 inputs, got points with 3"
-    ):
+    with pytest.raises(ValueError, match="takes 2 inputs but the dataset's points have 3"):
         fm.explorer.page(run.states, blob)
     in_space = [fm.training.initial_state(fm.nn.mlp(3, [2, 1], seed=0))]
     with pytest.raises(ValueError, match=r"points in the plane \(2 coordinates\).*got 3"):
         fm.explorer.page(in_space, blob)
     empty = fm.datasets.Dataset(xs=[], ys=[], metadata={"name": "none"})
-    with pytest.raises(ValueError, match="got an empty one"):
+    with pytest.raises(ValueError, match="the dataset is empty"):
         fm.explorer.page(run.states, empty)
 
 
@@ -392,9 +388,9 @@ def test_regression_runs_are_refused(run: Run) -> None:
 
 
 def test_a_multiclass_dataset_needs_one_output_per_class(run: Run, multi: Run) -> None:
-    with pytest.raises(ValueError, match=r"3 output\(s\) for a multiclass dataset, got one with 1"):
+    with pytest.raises(ValueError, match=r"3 classes needs a model with 3 outputs .*with 1"):
         fm.explorer.page(run.states, multi.data)
-    with pytest.raises(ValueError, match=r"1 output\(s\) for a binary dataset, got one with 3"):
+    with pytest.raises(ValueError, match=r"binary dataset needs a model with one output .*with 3"):
         fm.explorer.page(multi.states, run.data)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from functional_micrograd import _checks
+from functional_micrograd._train_checks import _check_fit
 from functional_micrograd.datasets import Dataset
 from functional_micrograd.explorer._graph import (
     LOSS_TEXT,
@@ -121,39 +122,20 @@ def _classes(dataset: Dataset) -> tuple[Any, ...]:
 
 
 def _check_dataset(dataset: object, model: Model) -> Dataset:
-    if not isinstance(dataset, Dataset):
-        raise TypeError(
-            f"{WHERE}: expected dataset to be a Dataset (see fm.datasets), "
-            f"got {_checks.describe(dataset)}"
-        )
-    if not len(dataset):
-        raise ValueError(f"{WHERE}: expected a dataset with points, got an empty one")
-    task = _task(dataset)
+    """The dataset, if the model was trained on it (as training checks) and the page can draw it."""
+    checked = _check_fit(WHERE, model, dataset)
+    task = _task(checked)
     if task not in POINT_LOSS:
         raise ValueError(
             f"{WHERE}: expected a dataset of classes (task {' or '.join(map(repr, POINT_LOSS))}: "
             f"the page draws decision regions), got one of task {task!r}; "
             "the explorer does not draw regression runs"
         )
-    nin = structure(model).nin
-    width = len(dataset.xs[0])
-    if width != nin:
+    if checked.width != 2:
         raise ValueError(
-            f"{WHERE}: expected the dataset's points to have {nin} coordinates, as the model "
-            f"takes {nin} inputs, got points with {width}"
+            f"{WHERE}: expected points in the plane (2 coordinates) to draw, got {checked.width}"
         )
-    if width != 2:
-        raise ValueError(
-            f"{WHERE}: expected points in the plane (2 coordinates) to draw, got {width}"
-        )
-    outputs = structure(model).nout
-    wanted = 1 if task == "binary" else len(_classes(dataset))
-    if outputs != wanted:
-        raise ValueError(
-            f"{WHERE}: expected a model with {wanted} output(s) for a {task} dataset, "
-            f"got one with {outputs}"
-        )
-    return dataset
+    return checked
 
 
 def _check_point(point: object, dataset: Dataset, nin: int) -> tuple[tuple[float, ...], Any, int]:
