@@ -79,8 +79,8 @@ _lock = threading.RLock()
 _tracing_thread: int | None = None
 _ENGINE = frozenset(
     {"functional_micrograd.value", "functional_micrograd.primitives", __name__, _HOME}
-    | {"functional_micrograd._nodes", "functional_micrograd._pickling", "functional_micrograd._ops"}
-)
+    | {f"functional_micrograd.{name}" for name in ("_closed", "_nodes", "_ops", "_pickling")}
+)  # value.py and the files it is written in: they make nodes, so they read them
 _LIBRARY = "functional_micrograd."
 _raw_data = Value.__dict__["data"].__get__
 _raw_local_grads = Value.__dict__["local_grads"].__get__

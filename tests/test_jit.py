@@ -661,6 +661,14 @@ def test_tracing_refuses_reading_numbers_naming_the_line(
     assert fm.jit(lambda x: x * 3.0)(2.0) == 6.0
 
 
+def test_tracing_allows_labelling_a_traced_value() -> None:
+    def labelled(x: fm.Value) -> fm.Value:
+        return (x * 2.0).set(label="y")
+
+    assert "b = mul a 2.0" in str(fm.make_trace(labelled)(1.0))
+    assert fm.jit(labelled)(3.0) == labelled(fm.Value(3.0)).data == 6.0
+
+
 def test_tracing_allows_comparing_values_by_identity_and_using_them_as_keys() -> None:
     def f(x: Any, y: Any) -> Any:
         table = {x: 2.0, y: 3.0}
